@@ -1,0 +1,3 @@
+"""TaskFlow: real-time collaborative task boards."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The activity feed: a human-readable history of every board change."""

@@ -1,0 +1,49 @@
+"""The activity feed interface: where activity entries are stored and read back, newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol, TypedDict
+
+
+class Actor(TypedDict):
+    id: int
+    username: str
+
+
+class Target(TypedDict):
+    type: str
+    id: int
+    title: str | None
+
+
+class ActivityEntry(TypedDict):
+    """One change as people read it; `(board_id, seq)` identifies it, `id` is the event's id."""
+
+    id: int
+    board_id: int
+    seq: int
+    actor: Actor
+    verb: str
+    target: Target
+    changes: dict[str, dict[str, Any]]
+    ts: datetime
+
+
+class ActivityFeed(Protocol):
+    """Stores entries idempotently by `(board_id, seq)`: writing an entry twice keeps exactly one."""
+
+    async def open(self) -> None:
+        """Connect lazily and prepare storage (indexes); must not fail if the store is down."""
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raise if the store does not answer (used by /readyz)."""
+
+    async def write(self, entries: Sequence[ActivityEntry]) -> None:
+        """Store entries; raise on failure (the outbox relay retries later)."""
+
+    async def page(self, board_id: int, *, limit: int, before_seq: int | None) -> list[ActivityEntry]:
+        """Entries of a board with seq < before_seq (all if None), newest first, at most `limit`."""

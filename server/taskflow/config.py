@@ -1,0 +1,80 @@
+"""Settings: one class, read from the environment and `.env`, validated once at start."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-secret-change-me-in-production-0123456789"
+REPO_CLIENT_DIR = Path(__file__).resolve().parents[2] / "client"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=False)
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./taskflow.db"
+    redis_url: str = ""
+    mongodb_uri: str = ""
+    mongodb_database: str = "taskflow"
+    secret_key: str = DEV_SECRET_KEY
+    access_token_expire_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    client_dir: str = str(REPO_CLIENT_DIR)
+    replica_id: str = ""
+
+    # Live-board limits (the contract fixes the frame size; the rest are ours, see README).
+    ws_max_frame_bytes: int = 65_536
+    ws_send_queue_frames: int = Field(default=1_000, ge=10)
+    ws_commands_per_second: float = Field(default=20.0, gt=0)
+    ws_command_burst: int = Field(default=40, ge=1)
+    ws_connections_per_user: int = Field(default=50, ge=1)
+    presence_ttl_seconds: float = Field(default=8.0, gt=1)
+    event_retention_count: int = Field(default=1_000, ge=1_000)
+    event_retention_hours: float = Field(default=24.0, ge=24.0)
+    login_attempts_per_minute: int = Field(default=10, ge=1)
+    idempotency_ttl_seconds: int = Field(default=900, ge=600)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_broker(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "memory://")):
+            raise ValueError("must be empty, memory:// or start with redis://")
+        return value
+
+    @field_validator("mongodb_uri")
+    @classmethod
+    def _known_feed(cls, value: str) -> str:
+        if value and not value.startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must be empty or start with mongodb://")
+        return value
+
+    @model_validator(mode="after")
+    def _no_dev_secret_in_production(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "SECRET_KEY: production refuses the development key; set a random one of 32+ characters"
+            )
+        return self
+
+    @property
+    def uses_redis(self) -> bool:
+        return self.redis_url.startswith(("redis://", "rediss://"))
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
