@@ -1,0 +1,54 @@
+"""Dependency aliases that keep route signatures to one line."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.commit import Committer
+from taskflow.config import Settings
+from taskflow.errors import Unauthorized
+from taskflow.models import User
+from taskflow.security import user_id_from_token
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request; anything not committed explicitly is rolled back."""
+    async with request.app.state.db.session() as session:
+        yield session
+
+
+def get_committer(request: Request) -> Committer:
+    committer: Committer = request.app.state.committer
+    return committer
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+CommitDep = Annotated[Committer, Depends(get_committer)]
+
+
+async def get_current_user(
+    session: SessionDep, settings: SettingsDep, token: str | None = Depends(oauth2_scheme)
+) -> User:
+    if not token:
+        raise Unauthorized("not authenticated")
+    user_id = user_id_from_token(token, secret=settings.secret_key)
+    user = await session.get(User, user_id)
+    if user is None:
+        raise Unauthorized("invalid or expired token")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]

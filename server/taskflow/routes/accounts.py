@@ -1,0 +1,49 @@
+"""Accounts: register, sign in (OAuth2 password flow), who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, status
+
+from taskflow.errors import Unauthorized
+from taskflow.deps import CurrentUser, SessionDep, SettingsDep
+from taskflow.schemas import Token, UserCreate, UserPublic
+from taskflow.security import issue_token
+from taskflow.services import accounts
+
+router = APIRouter(prefix="/api", tags=["accounts"])
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
+async def register(body: UserCreate, session: SessionDep) -> UserPublic:
+    user = await accounts.register_user(tx=session, cmd=body)
+    await session.commit()
+    return UserPublic.model_validate(user)
+
+
+@router.post("/auth/token", response_model=Token)
+async def sign_in(
+    request: Request,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=200)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Token:
+    limiter = request.app.state.login_limiter
+    client = request.client.host if request.client else "unknown"
+    await limiter.check(username=username, address=client)
+    try:
+        user = await accounts.authenticate(tx=session, username=username, password=password)
+    except Unauthorized:
+        await limiter.failed(username=username, address=client)
+        raise
+    issued = issue_token(
+        user_id=user.id, secret=settings.secret_key, minutes=settings.access_token_expire_minutes
+    )
+    return Token(access_token=issued.token, expires_in=issued.expires_in)
+
+
+@router.get("/users/me", response_model=UserPublic)
+async def me(user: CurrentUser) -> UserPublic:
+    return UserPublic.model_validate(user)

@@ -1,0 +1,41 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+router = APIRouter(tags=["operations"])
+log = logging.getLogger("taskflow.health")
+PROBE_TIMEOUT = 2.0
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    probes = request.app.state.probes
+    names = list(probes)
+    results = await asyncio.gather(
+        *(asyncio.wait_for(probes[name](), PROBE_TIMEOUT) for name in names),
+        return_exceptions=True,
+    )
+    failing = [name for name, result in zip(names, results, strict=True) if result is not None]
+    if failing:
+        log.warning("not ready: %s", ", ".join(failing))
+        return JSONResponse(
+            {"detail": f"unavailable: {', '.join(failing)}", "failing": failing}, status_code=503
+        )
+    return JSONResponse({"status": "ready", "checked": names})
+
+
+@router.get("/metrics")
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

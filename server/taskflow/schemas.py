@@ -1,0 +1,188 @@
+"""Request and response bodies: one schema per purpose, so a password hash can never be returned."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+)
+
+Username = Annotated[
+    StrictStr, StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+]
+Password = Annotated[StrictStr, StringConstraints(min_length=8, max_length=128)]
+# A name or title must show something: whitespace alone is refused.
+Name = Annotated[StrictStr, StringConstraints(min_length=1, max_length=100, pattern=r"\S")]
+Title = Annotated[StrictStr, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
+Description = Annotated[StrictStr, StringConstraints(max_length=10_000)]
+Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
+Role = Literal["owner", "editor", "viewer"]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# Accounts
+
+
+class UserCreate(Input):
+    username: Username
+    email: EmailStr
+    password: Password
+
+
+class UserPublic(Output):
+    id: int
+    username: str
+    email: str
+    created_at: datetime
+
+
+class UserRef(Output):
+    id: int
+    username: str
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+# Boards
+
+
+class BoardCreate(Input):
+    name: Name
+
+
+class BoardUpdate(Input):
+    name: Name
+
+
+class BoardPublic(Output):
+    id: int
+    name: str
+    owner_id: int
+    role: Role
+    seq: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ColumnCreate(Input):
+    name: Name
+    before_id: Id | None = None
+    after_id: Id | None = None
+
+
+class ColumnUpdate(Input):
+    name: Name | None = None
+    before_id: Id | None = None
+    after_id: Id | None = None
+
+
+class ColumnPublic(Output):
+    id: int
+    board_id: int
+    name: str
+    position: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class MemberAdd(Input):
+    username: Username
+    role: Literal["editor", "viewer"]
+
+
+class MemberPublic(Output):
+    user_id: int
+    username: str
+    role: Role
+    created_at: datetime
+
+
+# Tasks
+
+
+class TaskCreate(Input):
+    title: Title
+    description: Description = ""
+    column_id: Id | None = None
+    assignee_id: Id | None = None
+    due_date: AwareDatetime | None = None
+    before_id: Id | None = None
+    after_id: Id | None = None
+
+
+class TaskUpdate(Input):
+    """Any task fields; `column_id` and/or `before_id`/`after_id` make it a move."""
+
+    title: Title | None = None
+    description: Description | None = None
+    column_id: Id | None = None
+    assignee_id: Id | None = None
+    due_date: AwareDatetime | None = None
+    before_id: Id | None = None
+    after_id: Id | None = None
+    version: Annotated[StrictInt, Field(ge=1)] | None = None
+
+
+class TaskPublic(Output):
+    id: int
+    board_id: int
+    column_id: int
+    title: str
+    description: str
+    position: str
+    assignee_id: int | None
+    due_date: datetime | None
+    version: int
+    created_by: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class BoardSnapshot(BoardPublic):
+    columns: list[ColumnPublic]
+    tasks: list[TaskPublic]
+    members: list[MemberPublic]
+
+
+# Activity
+
+
+class ActivityTarget(BaseModel):
+    type: str
+    id: int
+    title: str | None
+
+
+class ActivityPublic(BaseModel):
+    id: int
+    board_id: int
+    actor: UserRef
+    verb: str
+    target: ActivityTarget
+    changes: dict[str, dict[str, Any]]
+    ts: datetime
+
+
+class ActivityPage(BaseModel):
+    items: list[ActivityPublic]
+    next_cursor: str | None

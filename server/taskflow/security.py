@@ -1,0 +1,55 @@
+"""Passwords (Argon2) and access tokens (JWT signed with SECRET_KEY)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from taskflow.errors import Unauthorized
+
+ALGORITHM = "HS256"
+_hasher = PasswordHasher()
+# Verifying against this when the user does not exist keeps both failures equally slow.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-but-a-constant-time-decoy")
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password: str, password_hash: str | None) -> bool:
+    def verify() -> bool:
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(verify)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str
+    expires_in: int
+
+
+def issue_token(*, user_id: int, secret: str, minutes: int) -> IssuedToken:
+    now = datetime.now(UTC)
+    claims = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=minutes)}
+    return IssuedToken(jwt.encode(claims, secret, algorithm=ALGORITHM), minutes * 60)
+
+
+def user_id_from_token(token: str, *, secret: str) -> int:
+    """The user id a valid, unexpired token was issued to; anything else raises Unauthorized."""
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "iat"]}
+        )
+        return int(claims["sub"])
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        raise Unauthorized("invalid or expired token") from exc

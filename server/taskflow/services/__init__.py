@@ -1,0 +1,1 @@
+"""Business rules, independent of HTTP and WebSocket: every change goes through here."""

@@ -1,0 +1,129 @@
+"""Fixtures shared by the whole suite: databases on SQLite and PostgreSQL, the app, clients, users."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from taskflow.config import Settings
+from taskflow.main import create_app
+from tests.support.databases import PostgresTestDatabase, SqliteTemplate
+from tests.support.servers import running_server
+
+ROOT = Path(__file__).resolve().parents[1]
+# One unit for every wait in the suite; a slow machine scales it up (websockets does the same).
+TIMEOUT_UNIT = float(os.environ.get("TASKFLOW_TEST_TIMEOUT_UNIT", "1.0"))
+
+
+def _postgres_server_url() -> str:
+    from devstack.postgres import ensure_postgres
+
+    return ensure_postgres()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[PostgresTestDatabase]:
+    database = PostgresTestDatabase(_postgres_server_url())
+    database.create()
+    yield database
+    database.drop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    template = SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+    template.create()
+    return template
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A clean, migrated database: every test that asks for it runs once per database."""
+    if request.param == "sqlite":
+        template: SqliteTemplate = request.getfixturevalue("sqlite_template")
+        return template.fresh_copy(tmp_path)
+    database: PostgresTestDatabase = request.getfixturevalue("postgres_database")
+    await database.truncate()
+    return database.url
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "environment": "test",
+        "database_url": database_url,
+        "redis_url": "",
+        "mongodb_uri": "",
+        "client_dir": str(ROOT / "client"),
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://taskflow.test") as http:
+        yield http
+
+
+@pytest.fixture
+async def server_url(settings: Settings) -> AsyncIterator[str]:
+    """The app behind a real uvicorn on a free loopback port (for WebSocket and protocol tests)."""
+    async with running_server(create_app(settings)) as url:
+        yield url
+
+
+@dataclass
+class Account:
+    id: int
+    username: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+_names = itertools.count(1)
+
+
+async def register(http: httpx.AsyncClient, username: str | None = None) -> Account:
+    """Create an account through the API and sign it in."""
+    username = username or f"user{next(_names)}"
+    password = f"pw-{username}-secret"
+    created = await http.post(
+        "/api/users",
+        json={"username": username, "email": f"{username}@example.com", "password": password},
+    )
+    assert created.status_code == 201, created.text
+    token = await http.post("/api/auth/token", data={"username": username, "password": password})
+    assert token.status_code == 200, token.text
+    return Account(created.json()["id"], username, password, token.json()["access_token"])
+
+
+@pytest.fixture
+def make_account(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
+    async def factory(username: str | None = None) -> Account:
+        return await register(client, username)
+
+    return factory
