@@ -1,0 +1,91 @@
+"""`python -m devstack` (make stack): the multi-replica topology on this machine until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+
+from devstack.stack import Stack, StackOptions
+from devstack.waiting import StartupError, log_tail
+
+STACK_DATABASE = "taskflow_stack"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("PORT", "8080")), help="Nginx port"
+    )
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--database", default=STACK_DATABASE, help="kept between runs")
+    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "info"))
+    return parser.parse_args(argv)
+
+
+def describe(stack: Stack, seconds: float) -> str:
+    assert stack.nginx is not None
+    lines = [f"TaskFlow stack up in {seconds:.1f}s", f"  nginx      {stack.url}"]
+    lines += [f"  {r.name:<10} {r.url}  (log {r.log_path})" for r in stack.replicas]
+    lines += [
+        f"  database   {stack.database_url}",
+        f"  redis      {stack.redis_url}",
+        f"  mongodb    {stack.mongodb_uri} (db {stack.env['MONGODB_DATABASE']})",
+        f"  nginx logs {stack.nginx.log_dir}",
+        "Ctrl-C or SIGTERM stops everything started here.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    stop_requested = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop_requested.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    options = StackOptions(
+        nginx_port=args.port,
+        replicas=args.replicas,
+        database=args.database,
+        mongodb_database="taskflow",
+        environment="development",
+        log_level=args.log_level,
+        start_timeout=120.0,
+    )
+    stack = Stack(options)
+    began = time.monotonic()
+    try:
+        stack.start()
+    except (StartupError, RuntimeError, FileNotFoundError) as error:
+        print(f"devstack: could not start the stack: {error}", file=sys.stderr)
+        stack.close()
+        return 1
+    print(describe(stack, time.monotonic() - began), flush=True)
+    try:
+        reported: set[str] = set()
+        while not stop_requested.wait(1.0):
+            # A replica that dies stays dead (Nginx fails over); say so once, with its log.
+            for replica in stack.replicas:
+                if not replica.running and replica.name not in reported:
+                    reported.add(replica.name)
+                    print(
+                        f"devstack: {replica.name} exited ({replica.returncode}):\n"
+                        f"{log_tail(replica.log_path)}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+    finally:
+        print("devstack: stopping", flush=True)
+        stack.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""Our Nginx config rendered for native runs, and Nginx run as a foreground child process.
+
+The template (nginx/taskflow.conf.template) is shared with compose, where the nginx image's
+envsubst step fills the same ${TASKFLOW_*} placeholders from the container environment.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from devstack.paths import CLIENT_DIR, NGINX_TEMPLATE, executable
+from devstack.ports import LOOPBACK, free_port, port_accepts
+from devstack.process import ManagedProcess, child_env
+from devstack.waiting import StartupError, wait_until
+
+PLACEHOLDERS = (
+    "TASKFLOW_LISTEN",
+    "TASKFLOW_UPSTREAM_SERVERS",
+    "TASKFLOW_CLIENT_DIR",
+    "TASKFLOW_LOG_DIR",
+    "TASKFLOW_NGINX_STATE_DIR",
+)
+_PLACEHOLDER = re.compile(r"\$\{(TASKFLOW_[A-Z0-9_]+)\}")
+
+
+def nginx_binary() -> str:
+    return executable("nginx", Path("/usr/sbin"))
+
+
+def upstream_servers(addresses: Sequence[str]) -> str:
+    """The `server host:port;` lines that go where ${TASKFLOW_UPSTREAM_SERVERS} stands."""
+    if not addresses:
+        raise ValueError("at least one upstream address is needed")
+    return "\n        ".join(f"server {address};" for address in addresses)
+
+
+def render_template(values: Mapping[str, str], template: str | None = None) -> str:
+    """Fill ${TASKFLOW_*} placeholders as envsubst would; a missing value is an error, not ''."""
+    text = template if template is not None else NGINX_TEMPLATE.read_text()
+    missing = sorted({name for name in _PLACEHOLDER.findall(text) if name not in values})
+    if missing:
+        raise KeyError(f"nginx template placeholders without a value: {', '.join(missing)}")
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+
+def render_nginx_config(
+    *,
+    upstreams: Sequence[str],
+    listen_port: int,
+    client_dir: Path,
+    log_dir: Path,
+    state_dir: Path,
+) -> str:
+    """The full nginx.conf for a native run: replicas at `upstreams` ("127.0.0.1:8001", ...)."""
+    return render_template(
+        {
+            "TASKFLOW_LISTEN": f"{LOOPBACK}:{listen_port}",
+            "TASKFLOW_UPSTREAM_SERVERS": upstream_servers(upstreams),
+            "TASKFLOW_CLIENT_DIR": str(client_dir),
+            "TASKFLOW_LOG_DIR": str(log_dir),
+            "TASKFLOW_NGINX_STATE_DIR": str(state_dir),
+        }
+    )
+
+
+def _children(pid: int) -> set[int]:
+    """Child pids of `pid` (Linux /proc), i.e. the Nginx master's workers."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return set()
+    return {int(child) for child in text.split()}
+
+
+class NginxServer:
+    """Nginx in the foreground with its own prefix, config, pid, temp and log files.
+
+    Nothing outside `workdir` is read or written: no system nginx.conf, mime.types or logs.
+    """
+
+    def __init__(
+        self,
+        *,
+        upstreams: Sequence[str],
+        port: int | None = None,
+        client_dir: Path = CLIENT_DIR,
+        workdir: Path | None = None,
+    ) -> None:
+        self.port = port if port is not None else free_port()
+        self.upstreams = list(upstreams)
+        self.client_dir = client_dir
+        self._own_workdir = workdir is None
+        self.workdir = workdir if workdir is not None else Path(tempfile.mkdtemp(prefix="nginx-"))
+        # Workers drop root to `nobody`: they must be able to enter the temp dirs.
+        self.workdir.chmod(0o755)
+        self.conf_path = self.workdir / "nginx.conf"
+        self.log_dir = self.workdir / "logs"
+        self.state_dir = self.workdir / "state"
+        self.access_log = self.log_dir / "access.log"
+        self.error_log = self.log_dir / "error.log"
+        self._process = ManagedProcess(
+            [*self._base_argv(), "-g", "daemon off;"],
+            log_path=self.log_dir / "nginx.out",
+            env=child_env(),
+        )
+
+    def _base_argv(self) -> list[str]:
+        # -e: the log used before the config is read (otherwise the compiled-in system path).
+        return [
+            nginx_binary(),
+            "-c", str(self.conf_path),
+            "-p", str(self.workdir),
+            "-e", str(self.error_log),
+        ]  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{LOOPBACK}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._process.running
+
+    def write_config(self) -> Path:
+        for directory in (self.log_dir, self.state_dir):
+            directory.mkdir(parents=True, exist_ok=True)
+            directory.chmod(0o755)
+        self.conf_path.write_text(
+            render_nginx_config(
+                upstreams=self.upstreams,
+                listen_port=self.port,
+                client_dir=self.client_dir,
+                log_dir=self.log_dir,
+                state_dir=self.state_dir,
+            )
+        )
+        return self.conf_path
+
+    def check(self) -> str:
+        """`nginx -t` on the rendered config; raise with nginx's own words if it is invalid."""
+        self.write_config()
+        result = subprocess.run(
+            [*self._base_argv(), "-t"], check=False, capture_output=True, text=True, timeout=30
+        )
+        if result.returncode != 0:
+            raise StartupError(f"nginx -t rejected {self.conf_path}:\n{result.stderr.strip()}")
+        return result.stderr
+
+    def start(self, timeout: float = 10.0) -> None:
+        if port_accepts(self.port):
+            raise StartupError(f"nginx: port {self.port} is already taken")
+        self.check()
+        self._process.start()
+        wait_until(
+            lambda: port_accepts(self.port),
+            what=f"nginx on port {self.port}",
+            timeout=timeout,
+            process=self._process,
+        )
+
+    def reload(self, upstreams: Sequence[str] | None = None, timeout: float = 10.0) -> None:
+        """Re-render (optionally with new upstreams) and reload; returns once new workers run.
+
+        Old workers finish their open requests (WebSockets: up to worker_shutdown_timeout).
+        """
+        if upstreams is not None:
+            self.upstreams = list(upstreams)
+        self.check()
+        pid = self._process.pid
+        if pid is None or not self.running:
+            raise RuntimeError("nginx is not running")
+        old_workers = _children(pid)
+        result = subprocess.run(
+            [*self._base_argv(), "-s", "reload"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"nginx -s reload failed: {result.stderr.strip()}")
+        wait_until(
+            lambda: bool(_children(pid) - old_workers),
+            what="nginx reload (new workers)",
+            timeout=timeout,
+            process=self._process,
+        )
+
+    def stop(self) -> None:
+        self._process.stop()
+
+    def close(self) -> None:
+        self.stop()
+        if self._own_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def logs(self) -> str:
+        """Everything Nginx wrote: access log, error log and its stderr."""
+        parts = []
+        for path in (self.access_log, self.error_log, self._process.log_path):
+            if path.exists():
+                parts.append(path.read_text(errors="replace"))
+        return "\n".join(parts)
+
+    def __enter__(self) -> NginxServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

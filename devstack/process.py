@@ -1,0 +1,99 @@
+"""A child process with its own log file, stopped politely (SIGTERM) or not (SIGKILL)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+
+class ManagedProcess:
+    """One subprocess; its stdout and stderr go to `log_path`, appended across restarts."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        log_path: Path,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        user: str | None = None,
+        stop_signal: int = signal.SIGTERM,
+    ) -> None:
+        self.argv = list(argv)
+        self.log_path = log_path
+        self.env = dict(env) if env is not None else None
+        self.cwd = cwd
+        self.user = user
+        self.stop_signal = stop_signal
+        self._popen: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._popen.pid if self._popen is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self._popen is not None and self._popen.poll() is None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._popen.poll() if self._popen is not None else None
+
+    def start(self) -> None:
+        if self.running:
+            raise RuntimeError(f"already running (pid {self.pid}): {self.argv[0]}")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self._popen = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=self.cwd,
+                user=self.user,
+                # Own process group: Ctrl-C in the terminal reaches devstack only, which then
+                # stops its children in order instead of all of them dying at once.
+                start_new_session=True,
+            )
+
+    def signal(self, signum: int) -> None:
+        if self.running and self._popen is not None:
+            self._popen.send_signal(signum)
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """`stop_signal` (SIGTERM), wait up to `timeout`, then SIGKILL. Returns the exit code."""
+        if self._popen is None:
+            return None
+        if self._popen.poll() is None:
+            self._popen.send_signal(self.stop_signal)
+            try:
+                self._popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._popen.kill()
+                self._popen.wait(5)
+        return self._popen.returncode
+
+    def kill(self) -> int | None:
+        """SIGKILL: the crash case, no shutdown handlers run."""
+        if self._popen is None:
+            return None
+        if self._popen.poll() is None:
+            self._popen.kill()
+            self._popen.wait(5)
+        return self._popen.returncode
+
+    def wait(self, timeout: float) -> int:
+        if self._popen is None:
+            raise RuntimeError("never started")
+        return self._popen.wait(timeout)
+
+
+def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment plus `extra`; the base every child starts from."""
+    env = dict(os.environ)
+    env.update(extra or {})
+    return env

@@ -1,0 +1,252 @@
+"""The whole topology on loopback: PostgreSQL, Redis, a MongoDB wire server, N replicas, Nginx.
+
+Used by `python -m devstack` (make stack) and by the cluster tests as a context manager:
+
+    with Stack(StackOptions(own_redis=True)) as stack:
+        httpx.get(f"{stack.url}/healthz")
+        stack.kill_replica(0)
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from devstack.mongo import MongoWireServer, mongo_answers
+from devstack.nginx import NginxServer
+from devstack.paths import CLIENT_DIR
+from devstack.ports import LOOPBACK, port_accepts
+from devstack.postgres import create_database, drop_database, ensure_postgres
+from devstack.redis import RedisServer, ensure_redis
+from devstack.replica import Replica
+from devstack.taskflow_cli import run_migrations
+
+DEFAULT_MONGO_PORT = 27017
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    """What to run. Defaults suit tests: free ports, a fresh database dropped at the end."""
+
+    nginx_port: int | None = None
+    replicas: int = 2
+    # None: a fresh uniquely named database, dropped at stop. A name: created if missing, kept.
+    database: str | None = None
+    # A Redis of the stack's own (start/stop-able for fault tests) instead of reusing :6379.
+    own_redis: bool = False
+    # False: REDIS_URL / MONGODB_URI stay empty (in-process broker, activity in SQL).
+    use_redis: bool = True
+    use_mongo: bool = True
+    # A MongoDB wire server of the stack's own instead of reusing one on :27017.
+    own_mongo: bool = False
+    mongodb_database: str | None = None
+    environment: str = "test"
+    log_level: str = "info"
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    client_dir: Path = CLIENT_DIR
+    workdir: Path | None = None
+    start_timeout: float = 60.0
+
+
+class Stack:
+    """Starts everything in order, stops in reverse; whatever it started it also stops."""
+
+    def __init__(self, options: StackOptions | None = None) -> None:
+        self.options = options or StackOptions()
+        self._own_workdir = self.options.workdir is None
+        self.workdir = self.options.workdir or Path(tempfile.mkdtemp(prefix="taskflow-stack-"))
+        self._suffix = uuid.uuid4().hex[:10]
+        self.database_url = ""
+        self.redis_url = ""
+        self.mongodb_uri = ""
+        self.redis_server: RedisServer | None = None
+        self.mongo_server: MongoWireServer | None = None
+        self.replicas: list[Replica] = []
+        self.nginx: NginxServer | None = None
+        self._drop_database_at_stop = False
+
+    # -- addresses -----------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """Nginx, the front door: http://127.0.0.1:PORT."""
+        return self._nginx().url
+
+    @property
+    def ws_url(self) -> str:
+        return self._nginx().ws_url
+
+    @property
+    def replica_urls(self) -> list[str]:
+        return [replica.url for replica in self.replicas]
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The settings every replica (and `taskflow migrate`) runs with."""
+        opts = self.options
+        env = {
+            "ENVIRONMENT": opts.environment,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "MONGODB_URI": self.mongodb_uri,
+            "MONGODB_DATABASE": opts.mongodb_database or f"taskflow_{self._suffix}",
+            "LOG_LEVEL": opts.log_level,
+            "CLIENT_DIR": str(opts.client_dir),
+            # Nginx is the only proxy whose X-Forwarded-* headers the replicas believe.
+            "FORWARDED_ALLOW_IPS": LOOPBACK,
+        }
+        env.update(opts.extra_env)
+        return env
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self) -> Stack:
+        try:
+            self._start_backends()
+            run_migrations(self.env, cwd=self.workdir)
+            self._start_replicas()
+            self.nginx = NginxServer(
+                upstreams=[f"{LOOPBACK}:{replica.port}" for replica in self.replicas],
+                port=self.options.nginx_port,
+                client_dir=self.options.client_dir,
+                workdir=self.workdir / "nginx",
+            )
+            self.nginx.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_backends(self) -> None:
+        opts = self.options
+        server = ensure_postgres()
+        self._drop_database_at_stop = opts.database is None
+        self.database_url = create_database(server, opts.database, reuse=opts.database is not None)
+        if opts.use_redis:
+            if opts.own_redis:
+                self.redis_server = RedisServer(workdir=self.workdir / "redis")
+                self.redis_server.start()
+                self.redis_url = self.redis_server.url
+            else:
+                self.redis_url = ensure_redis()
+        if opts.use_mongo:
+            reuse = f"mongodb://{LOOPBACK}:{DEFAULT_MONGO_PORT}"
+            if not opts.own_mongo and port_accepts(DEFAULT_MONGO_PORT) and mongo_answers(reuse):
+                self.mongodb_uri = reuse
+            else:
+                self.mongo_server = MongoWireServer(workdir=self.workdir / "mongo")
+                self.mongo_server.start()
+                self.mongodb_uri = self.mongo_server.url
+
+    def _start_replicas(self) -> None:
+        for number in range(1, self.options.replicas + 1):
+            name = f"replica-{number}"
+            replica = Replica(
+                env={**self.env, "REPLICA_ID": name}, workdir=self.workdir / name, name=name
+            )
+            self.replicas.append(replica)
+            replica.start(wait=False)
+        # Started together, awaited one by one: the replicas boot in parallel.
+        for replica in self.replicas:
+            replica.wait_healthy(self.options.start_timeout)
+
+    def stop(self) -> None:
+        """Stop what this stack started, in reverse order; safe to call twice."""
+        if self.nginx is not None:
+            self.nginx.stop()
+        for replica in self.replicas:
+            replica.stop()
+        if self.mongo_server is not None:
+            self.mongo_server.stop()
+        if self.redis_server is not None:
+            self.redis_server.stop()
+        if self._drop_database_at_stop and self.database_url:
+            drop_database(self.database_url)
+            self._drop_database_at_stop = False
+
+    def close(self) -> None:
+        """Stop, then delete the working directory (logs included) if the stack made it."""
+        self.stop()
+        if self._own_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- faults and changes --------------------------------------------------------------
+    def kill_replica(self, index: int) -> None:
+        """SIGKILL: a crash."""
+        self.replicas[index].kill()
+
+    def stop_replica(self, index: int) -> None:
+        """SIGTERM: a graceful shutdown (sockets closed with 1012)."""
+        self.replicas[index].stop()
+
+    def start_replica(self, index: int) -> None:
+        """Start it again on the same port, so Nginx's upstream list stays right."""
+        self.replicas[index].start(timeout=self.options.start_timeout)
+
+    def restart_replica(self, index: int) -> None:
+        self.stop_replica(index)
+        self.start_replica(index)
+
+    def stop_redis(self) -> None:
+        self._own_redis().stop()
+
+    def start_redis(self) -> None:
+        self._own_redis().start()
+
+    def stop_mongo(self) -> None:
+        self._own_mongo().stop()
+
+    def start_mongo(self) -> None:
+        self._own_mongo().start()
+
+    def reload_nginx(self) -> None:
+        self._nginx().reload()
+
+    # -- logs ----------------------------------------------------------------------------
+    def log_paths(self) -> dict[str, Path]:
+        paths = {replica.name: replica.log_path for replica in self.replicas}
+        if self.nginx is not None:
+            paths["nginx-access"] = self.nginx.access_log
+            paths["nginx-error"] = self.nginx.error_log
+        if self.redis_server is not None:
+            paths["redis"] = self.redis_server.log_path
+        if self.mongo_server is not None:
+            paths["mongo"] = self.mongo_server.log_path
+        return paths
+
+    def logs(self) -> dict[str, str]:
+        """Every log this stack wrote, by name ("replica-1", "nginx-access", ...)."""
+        return {
+            name: path.read_text(errors="replace") if path.exists() else ""
+            for name, path in self.log_paths().items()
+        }
+
+    # -- helpers -------------------------------------------------------------------------
+    def _nginx(self) -> NginxServer:
+        if self.nginx is None:
+            raise RuntimeError("the stack is not started")
+        return self.nginx
+
+    def _own_redis(self) -> RedisServer:
+        if self.redis_server is None:
+            raise RuntimeError("this stack reuses a shared Redis; use StackOptions(own_redis=True)")
+        return self.redis_server
+
+    def _own_mongo(self) -> MongoWireServer:
+        if self.mongo_server is None:
+            raise RuntimeError("this stack reuses a shared MongoDB; use own_mongo=True")
+        return self.mongo_server
