@@ -98,6 +98,7 @@ class NginxServer:
         self._own_workdir = workdir is None
         self.workdir = workdir if workdir is not None else Path(tempfile.mkdtemp(prefix="nginx-"))
         # Workers drop root to `nobody`: they must be able to enter the temp dirs.
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.workdir.chmod(0o755)
         self.conf_path = self.workdir / "nginx.conf"
         self.log_dir = self.workdir / "logs"

@@ -11,16 +11,14 @@ from pathlib import Path
 from devstack.paths import SERVER_SRC
 from devstack.process import child_env
 
-# Used when the console script is not installed (e.g. before `pip install -e .`).
-_RUN_FROM_SOURCE = "import sys; from taskflow.cli import main; sys.exit(main())"
-
 
 def taskflow_argv(*args: str) -> list[str]:
-    """argv for `taskflow ARGS...`: the venv's console script, else the module from server/."""
+    """argv for `taskflow ARGS...`: the venv's console script, else `python -m taskflow`
+    (server/ is on PYTHONPATH, so that works before `pip install -e .` too)."""
     script = Path(sys.executable).parent / "taskflow"
     if script.is_file():
         return [str(script), *args]
-    return [sys.executable, "-c", _RUN_FROM_SOURCE, *args]
+    return [sys.executable, "-m", "taskflow", *args]
 
 
 def taskflow_env(extra: Mapping[str, str]) -> dict[str, str]:

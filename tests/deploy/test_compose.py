@@ -1,0 +1,185 @@
+"""docker-compose.yml: valid Compose Specification, and consistent with the rest of the repo.
+
+No Docker engine runs here, so these checks stand in for `docker compose config` and more:
+they tie compose to .env, .env.db, the server's settings, the Dockerfile and the Nginx template.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import jsonschema
+from devstack.nginx import PLACEHOLDERS
+from devstack.paths import NGINX_TEMPLATE, REPO_ROOT
+
+from taskflow.config import Settings
+from tests.deploy.repo_files import (
+    compose,
+    compose_schema,
+    dotenv,
+    effective_env,
+    env_files,
+    service,
+)
+
+STATEFUL = {"postgres": "/var/lib/postgresql/data", "mongodb": "/data/db", "redis": "/data"}
+SERVER_PORT = 8000
+# Read by uvicorn (through `taskflow serve`), not by Settings.
+NON_SETTINGS_ENV = {"FORWARDED_ALLOW_IPS"}
+
+
+def test_matches_the_compose_specification() -> None:
+    validator = jsonschema.Draft202012Validator(compose_schema())
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(compose())
+    ]
+    assert errors == []
+
+
+def test_has_no_obsolete_version_key() -> None:
+    assert "version" not in compose()
+
+
+def test_every_env_file_exists() -> None:
+    for name, svc in compose()["services"].items():
+        for path in env_files(svc):
+            assert path.is_file(), f"service {name}: env_file {path} is missing"
+
+
+def test_server_and_migrate_get_every_setting_and_only_known_ones() -> None:
+    settings = {name.upper() for name in Settings.model_fields}
+    for name in ("server", "migrate"):
+        env = effective_env(service(name))
+        dotenv_keys = set(dotenv(REPO_ROOT / ".env"))
+        assert dotenv_keys <= env.keys(), f"{name}: misses {dotenv_keys - env.keys()}"
+        unknown = env.keys() - settings - NON_SETTINGS_ENV
+        assert not unknown, f"{name}: variables the server does not read: {unknown}"
+        for required in ("DATABASE_URL", "REDIS_URL", "MONGODB_URI", "SECRET_KEY"):
+            assert env.get(required), f"{name}: {required} is empty"
+        Settings(_env_file=None, **{k.lower(): v for k, v in env.items() if k in settings})  # type: ignore[call-arg]
+
+
+def test_server_addresses_are_the_compose_services() -> None:
+    env = effective_env(service("server"))
+    database = urlsplit(env["DATABASE_URL"])
+    assert database.scheme == "postgresql+asyncpg"
+    assert (database.hostname, database.port) == ("postgres", 5432)
+    redis = urlsplit(env["REDIS_URL"])
+    assert (redis.scheme, redis.hostname, redis.port or 6379) == ("redis", "redis", 6379)
+    mongo = urlsplit(env["MONGODB_URI"])
+    assert (mongo.scheme, mongo.hostname, mongo.port or 27017) == ("mongodb", "mongodb", 27017)
+    assert env["FORWARDED_ALLOW_IPS"] == "*"
+    assert service("migrate")["environment"] == service("server")["environment"]
+
+
+def test_database_url_uses_the_credentials_of_env_db() -> None:
+    db = dotenv(REPO_ROOT / ".env.db")
+    url = urlsplit(effective_env(service("server"))["DATABASE_URL"])
+    assert url.username == db["POSTGRES_USER"]
+    assert url.password == db["POSTGRES_PASSWORD"]
+    assert url.path == f"/{db['POSTGRES_DB']}"
+    assert service("postgres")["env_file"] in (".env.db", [".env.db"])
+
+
+def test_env_db_documents_every_value() -> None:
+    lines = (REPO_ROOT / ".env.db").read_text().splitlines()
+    for index, line in enumerate(lines):
+        if line and not line.startswith("#"):
+            assert index > 0 and lines[index - 1].startswith("#"), f"uncommented: {line}"
+    assert set(dotenv(REPO_ROOT / ".env.db")) == {
+        "POSTGRES_USER",
+        "POSTGRES_PASSWORD",
+        "POSTGRES_DB",
+    }
+
+
+def test_dotenv_keeps_embedded_defaults() -> None:
+    """`make run` reads .env: no container hostnames may leak into it."""
+    env = dotenv(REPO_ROOT / ".env")
+    assert env["DATABASE_URL"].startswith("sqlite+aiosqlite://")
+    assert env["REDIS_URL"] == "" and env["MONGODB_URI"] == ""
+
+
+def test_stateful_services_have_named_volumes_and_healthchecks() -> None:
+    declared = compose().get("volumes") or {}
+    for name, data_dir in STATEFUL.items():
+        svc = service(name)
+        assert svc.get("healthcheck", {}).get("test"), f"{name}: no healthcheck"
+        mounts = {
+            v.split(":")[1]: v.split(":")[0] for v in svc.get("volumes", []) if isinstance(v, str)
+        }
+        assert data_dir in mounts, f"{name}: {data_dir} is not on a volume"
+        assert mounts[data_dir] in declared, f"{name}: {mounts[data_dir]} is not a named volume"
+    assert "--appendonly" in service("redis")["command"]
+    assert (
+        service("redis")["command"][service("redis")["command"].index("--appendonly") + 1] == "yes"
+    )
+
+
+def test_images_are_the_expected_ones() -> None:
+    assert service("postgres")["image"] == "postgres:15"
+    assert service("mongodb")["image"] == "mongo:7"
+    assert service("redis")["image"] == "redis:7"
+    assert re.fullmatch(r"nginx:1\.\d+(\.\d+)?-alpine", service("nginx")["image"])
+
+
+def test_server_waits_for_healthy_backends_and_finished_migration() -> None:
+    depends = service("server")["depends_on"]
+    assert {name: dep["condition"] for name, dep in depends.items()} == {
+        "postgres": "service_healthy",
+        "mongodb": "service_healthy",
+        "redis": "service_healthy",
+        "migrate": "service_completed_successfully",
+    }
+    assert service("migrate")["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert service("nginx")["depends_on"]["server"]["condition"] == "service_healthy"
+
+
+def test_server_runs_replicas_from_the_server_dockerfile() -> None:
+    for name in ("server", "migrate"):
+        build = service(name)["build"]
+        assert (build["context"], build["dockerfile"]) == (".", "server/Dockerfile")
+    assert service("server")["deploy"]["replicas"] >= 2
+    assert service("server")["command"] == [
+        "taskflow", "serve", "--host", "0.0.0.0", "--port", str(SERVER_PORT)
+    ]  # fmt: skip
+    assert service("migrate")["command"] == ["taskflow", "migrate"]
+    assert "ports" not in service("server"), "replicas are reached through nginx only"
+
+
+def test_nginx_upstreams_are_the_server_service_and_port() -> None:
+    env = service("nginx")["environment"]
+    servers = re.findall(r"server\s+([^\s;]+)\s*[^;]*;", env["TASKFLOW_UPSTREAM_SERVERS"])
+    assert servers, "TASKFLOW_UPSTREAM_SERVERS names no server"
+    for address in servers:
+        host, _, port = address.partition(":")
+        assert host in compose()["services"], f"{host} is not a compose service"
+        assert int(port) == SERVER_PORT
+        assert str(SERVER_PORT) in map(str, service(host).get("expose", []))
+
+
+def test_nginx_renders_our_template_as_the_whole_config() -> None:
+    nginx = service("nginx")
+    env = nginx["environment"]
+    assert env["NGINX_ENVSUBST_OUTPUT_DIR"] == "/etc/nginx"
+    mounts = {v.split(":")[1]: v for v in nginx["volumes"]}
+    template = mounts["/etc/nginx/templates/nginx.conf.template"]
+    assert template.split(":")[0] == "./" + str(NGINX_TEMPLATE.relative_to(REPO_ROOT))
+    assert template.endswith(":ro")
+    client = mounts[env["TASKFLOW_CLIENT_DIR"]]
+    assert client.split(":")[0] == "./client" and client.endswith(":ro")
+    assert set(PLACEHOLDERS) == {k for k in env if k.startswith("TASKFLOW_")}
+    assert any(port.endswith(":80") for port in nginx["ports"]) and env["TASKFLOW_LISTEN"] == "80"
+
+
+def test_named_volumes_are_all_used() -> None:
+    declared = set(compose()["volumes"])
+    used = {
+        volume.split(":")[0]
+        for svc in compose()["services"].values()
+        for volume in svc.get("volumes", [])
+        if isinstance(volume, str) and not volume.startswith((".", "/"))
+    }
+    assert declared == used
