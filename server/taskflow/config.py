@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     ws_commands_per_second: float = Field(default=20.0, gt=0)
     ws_command_burst: int = Field(default=40, ge=1)
     ws_connections_per_user: int = Field(default=50, ge=1)
-    presence_ttl_seconds: float = Field(default=8.0, gt=1)
+    presence_ttl_seconds: float = Field(default=6.0, gt=1)
     event_retention_count: int = Field(default=1_000, ge=1_000)
     event_retention_hours: float = Field(default=24.0, ge=24.0)
     login_attempts_per_minute: int = Field(default=10, ge=1)

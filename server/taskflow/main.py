@@ -10,15 +10,22 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
+from starlette.routing import WebSocketRoute
 
 from taskflow import __version__
 from taskflow.access_log import AccessLog
+from taskflow.activity.factory import make_feed
+from taskflow.activity.relay import ActivityRelay
 from taskflow.commit import Committer
 from taskflow.config import Settings, get_settings
 from taskflow.database import Database
 from taskflow.errors_http import install_error_handlers
 from taskflow.ratelimit import LoginLimiter, MemoryWindowCounter, RedisWindowCounter, WindowCounter
-from taskflow.routes import accounts, health
+from taskflow.realtime.endpoint import LiveBoardEndpoint
+from taskflow.realtime.eventlog import EventLog
+from taskflow.realtime.factory import make_broker, make_presence
+from taskflow.realtime.hub import Hub
+from taskflow.routes import accounts, activity, boards, columns, health, tasks
 
 log = logging.getLogger("taskflow")
 Probe = Callable[[], Awaitable[object]]
@@ -33,6 +40,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         probes: dict[str, Probe] = {"database": db.ping}
 
         counter: WindowCounter = MemoryWindowCounter()
+        redis: Redis | None = None
         if settings.uses_redis:
             redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
             stack.push_async_callback(redis.aclose)
@@ -44,7 +52,30 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.login_limiter = LoginLimiter(
             counter, per_account=settings.login_attempts_per_minute, per_address=100
         )
-        app.state.committer = Committer(sinks=[], relay=None)
+        broker = make_broker(settings)
+        hub = Hub(
+            broker=broker,
+            event_log=EventLog(db),
+            presence=make_presence(settings, redis),
+            queue_limit=settings.ws_send_queue_frames,
+            presence_refresh=settings.presence_ttl_seconds / 3,
+        )
+        await hub.start()
+        stack.push_async_callback(hub.stop)
+        if settings.uses_redis:
+            probes["broker"] = broker.ping
+        app.state.hub = hub
+        app.state.event_log = hub.event_log
+        feed = make_feed(settings, db)
+        await feed.open()
+        stack.push_async_callback(feed.close)
+        if settings.mongodb_uri:
+            probes["activity"] = feed.ping
+        relay = ActivityRelay(db, feed)
+        await relay.start()
+        stack.push_async_callback(relay.stop)
+        app.state.activity_relay = relay
+        app.state.committer = Committer(sinks=[hub], relay=relay)
         log.info("taskflow %s ready (database %s)", __version__, db.engine.dialect.name)
         yield
 
@@ -61,6 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(accounts.router)
+    for module in (boards, columns, tasks, activity):
+        app.include_router(module.router)
+    app.router.routes.append(WebSocketRoute("/ws/boards/{board_id:int}", LiveBoardEndpoint()))
     _mount_client(app, Path(settings.client_dir))
     app.add_middleware(AccessLog)
     return app

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from taskflow.migrate import upgrade
 from taskflow.models import Base
 
+
 def in_thread(fn: Callable[[], object]) -> None:
     """Run blocking setup (Alembic, asyncio.run) even when called from inside an event loop."""
     with ThreadPoolExecutor(1) as pool:

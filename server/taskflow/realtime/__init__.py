@@ -1,0 +1,1 @@
+"""Live boards: rooms per board, fan-out across replicas, presence, resume."""

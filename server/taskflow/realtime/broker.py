@@ -1,0 +1,41 @@
+"""The broker interface: how replicas pass board events and presence notices to each other."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+MessageHandler = Callable[[str, bytes], Awaitable[None]]
+ReconnectHandler = Callable[[], Awaitable[None]]
+
+
+def board_channel(board_id: int) -> str:
+    return f"taskflow:board:{board_id}"
+
+
+def board_of_channel(channel: str) -> int:
+    return int(channel.rsplit(":", 1)[1])
+
+
+class Broker(Protocol):
+    """Delivers each message at most once to the subscribers of its channel.
+
+    Messages published while the broker is unreachable are lost; after every interruption the
+    broker calls `on_reconnect`, and the hub heals the gap from the event log.
+    """
+
+    def set_handlers(
+        self, *, on_message: MessageHandler, on_reconnect: ReconnectHandler
+    ) -> None: ...
+
+    async def connect(self) -> None: ...
+
+    async def disconnect(self) -> None: ...
+
+    async def subscribe(self, channel: str) -> None: ...
+
+    async def unsubscribe(self, channel: str) -> None: ...
+
+    async def publish(self, channel: str, message: bytes) -> None: ...
+
+    async def ping(self) -> None: ...

@@ -1,0 +1,108 @@
+"""Live-board commands: the same service calls as REST, answered with `ack` or `error` frames."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from taskflow.commit import Committer
+from taskflow.database import Database
+from taskflow.errors import DomainError, Invalid, VersionConflict
+from taskflow.metrics import WS_COMMANDS
+from taskflow.models import User
+from taskflow.realtime import protocol
+from taskflow.realtime.protocol import ClientFrame
+from taskflow.schemas import TaskCreate, TaskUpdate
+from taskflow.services import tasks
+from taskflow.services.events import Event
+
+log = logging.getLogger("taskflow.realtime")
+
+
+def describe(error: ValidationError) -> str:
+    """A readable summary of what is wrong, never echoing the rejected values."""
+    parts = []
+    for item in error.errors()[:5]:
+        where = ".".join(str(part) for part in item.get("loc", ())) or "data"
+        parts.append(f"{where}: {item.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def _task_id(data: dict[str, Any]) -> int:
+    task_id = data.get("id")
+    if not isinstance(task_id, int) or isinstance(task_id, bool) or task_id < 1:
+        raise Invalid("data.id must be a positive integer")
+    return task_id
+
+
+def _version(data: dict[str, Any]) -> int | None:
+    version = data.get("version")
+    if version is None:
+        return None
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise Invalid("data.version must be a positive integer")
+    return version
+
+
+class CommandRunner:
+    """Runs one command in its own transaction, as the socket's user, on the socket's board."""
+
+    def __init__(self, *, db: Database, commit: Committer) -> None:
+        self.db = db
+        self.commit = commit
+
+    async def run(self, *, actor: User, board_id: int, frame: ClientFrame) -> str:
+        try:
+            event = await self._execute(actor=actor, board_id=board_id, frame=frame)
+        except ValidationError as exc:
+            return self._error(frame, "invalid", describe(exc))
+        except VersionConflict as exc:  # the current task comes along, as REST's 412 does
+            return self._error(frame, "conflict", exc.message, data=exc.detail)
+        except DomainError as exc:
+            return self._error(frame, exc.code, exc.message)
+        except (OperationalError, DBAPIError, PoolTimeout, ConnectionError, OSError) as exc:
+            log.error("command %s failed, database unavailable: %s", frame.type, type(exc).__name__)
+            return self._error(frame, "unavailable", "database unavailable, try again")
+        WS_COMMANDS.labels(frame.type, "ack").inc()
+        return protocol.ack(ref=frame.ref, seq=event.seq, data=event.data)
+
+    def _error(self, frame: ClientFrame, code: str, message: str, data: Any = None) -> str:
+        WS_COMMANDS.labels(frame.type, code).inc()
+        return protocol.error(ref=frame.ref, code=code, message=message, data=data)
+
+    async def _execute(self, *, actor: User, board_id: int, frame: ClientFrame) -> Event:
+        data = frame.data
+        async with self.db.session() as tx:
+            if frame.type == "task.create":
+                _, event = await tasks.create_task(
+                    tx=tx, actor=actor, board_id=board_id, cmd=TaskCreate.model_validate(data)
+                )
+            elif frame.type == "task.update":
+                task_id = _task_id(data)
+                fields = {key: value for key, value in data.items() if key != "id"}
+                _, event = await tasks.update_task(
+                    tx=tx,
+                    actor=actor,
+                    task_id=task_id,
+                    cmd=TaskUpdate.model_validate(fields),
+                    board_id=board_id,
+                    expected_version=_version(data),
+                )
+            else:
+                task_id = _task_id(data)
+                unknown = set(data) - {"id", "version"}
+                if unknown:
+                    raise Invalid(f"unknown fields: {', '.join(sorted(unknown))[:100]}")
+                _, event = await tasks.delete_task(
+                    tx=tx,
+                    actor=actor,
+                    task_id=task_id,
+                    board_id=board_id,
+                    expected_version=_version(data),
+                )
+            await self.commit(tx, event)
+        return event

@@ -1,0 +1,191 @@
+"""The live-board socket, `/ws/boards/{board_id}?token=...&since=...`, as a plain ASGI app.
+
+Plain ASGI rather than a FastAPI route: no dependency may pin a database session for the
+lifetime of a socket, and the writer talks to the server's `send` without extra layers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.types import Receive, Scope, Send
+
+from taskflow.config import Settings
+from taskflow.database import Database
+from taskflow.errors import NotFound, Unauthorized
+from taskflow.models import User
+from taskflow.realtime import protocol
+from taskflow.realtime.commands import CommandRunner
+from taskflow.realtime.connection import Connection
+from taskflow.realtime.eventlog import EventLog
+from taskflow.realtime.hub import Hub
+from taskflow.realtime.protocol import BadFrame, parse_client_frame
+from taskflow.realtime.throttle import CommandThrottle, Verdict
+from taskflow.security import user_id_from_token
+from taskflow.services.access import member_role
+
+log = logging.getLogger("taskflow.realtime")
+
+
+class Refused(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def _query(scope: Scope) -> dict[str, str]:
+    parsed = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return {key: values[-1] for key, values in parsed.items()}
+
+
+def _since(query: dict[str, str]) -> int | None:
+    raw = query.get("since")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise Refused(1008, "since must be a non-negative integer")
+    return int(raw)
+
+
+class LiveBoardEndpoint:
+    """One reader (this coroutine: commands, pings) and one writer task (every frame sent)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope["app"].state
+        settings: Settings = state.settings
+        hub: Hub = state.hub
+        board_id = int(scope["path_params"]["board_id"])
+        if (await receive())["type"] != "websocket.connect":
+            return
+        # Accept first, so a browser learns why through the close code instead of a failed handshake.
+        await send({"type": "websocket.accept"})
+        try:
+            query = _query(scope)
+            since = _since(query)
+            user = await self._authorize(state.db, settings, query.get("token"), board_id)
+            if hub.sockets_of(user.id) >= settings.ws_connections_per_user:
+                raise Refused(protocol.CLOSE_TRY_AGAIN_LATER, "too many connections for this user")
+        except Refused as refused:
+            await send({"type": "websocket.close", "code": refused.code, "reason": refused.reason})
+            return
+        user_ref = {"id": user.id, "username": user.username}
+        connection = hub.connection(send=send, board_id=board_id, user=user_ref)
+        try:
+            seq = await hub.join(connection)
+        except NotFound:
+            await send(
+                {
+                    "type": "websocket.close",
+                    "code": protocol.CLOSE_NOT_FOUND,
+                    "reason": "no such board",
+                }
+            )
+            return
+        writer: asyncio.Task[None] | None = None
+        try:
+            connection.prime(
+                await self._opening_frames(hub, state.event_log, board_id, seq, since, user_ref)
+            )
+            writer = asyncio.create_task(connection.run_writer())
+            runner = CommandRunner(db=state.db, commit=state.committer)
+            await self._read(receive, connection, runner, user, settings)
+        finally:
+            await hub.leave(connection)
+            if writer is not None:
+                await self._finish_writer(writer, connection)
+
+    async def _authorize(
+        self, db: Database, settings: Settings, token: str | None, board_id: int
+    ) -> User:
+        if not token:
+            raise Refused(protocol.CLOSE_UNAUTHORIZED, "token missing")
+        try:
+            user_id = user_id_from_token(token, secret=settings.secret_key)
+        except Unauthorized:
+            raise Refused(protocol.CLOSE_UNAUTHORIZED, "token invalid or expired") from None
+        async with db.session() as tx:
+            user = await tx.get(User, user_id)
+            if user is None:
+                raise Refused(protocol.CLOSE_UNAUTHORIZED, "token invalid or expired")
+            if await member_role(tx=tx, board_id=board_id, user_id=user.id) is None:
+                raise Refused(protocol.CLOSE_NOT_FOUND, "no such board")
+        return user
+
+    async def _opening_frames(
+        self,
+        hub: Hub,
+        event_log: EventLog,
+        board_id: int,
+        seq: int,
+        since: int | None,
+        user: dict[str, Any],
+    ) -> list[str]:
+        presence = await hub.presence_of(board_id)
+        frames = [protocol.hello(board_id=board_id, seq=seq, user=user, presence=presence)]
+        if since is None:
+            return frames
+        replay = None if since > seq else await event_log.replay(board_id, since=since, head=seq)
+        return [*frames, *replay] if replay is not None else [*frames, protocol.resync(seq)]
+
+    async def _read(
+        self,
+        receive: Receive,
+        connection: Connection,
+        runner: CommandRunner,
+        user: User,
+        settings: Settings,
+    ) -> None:
+        throttle = CommandThrottle(
+            rate=settings.ws_commands_per_second, burst=settings.ws_command_burst
+        )
+        max_bytes = settings.ws_max_frame_bytes
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            if connection.closing:
+                continue
+            text = message.get("text")
+            if text is None:
+                connection.push(
+                    protocol.error(
+                        ref=None, code="invalid", message="binary frames are not supported"
+                    )
+                )
+                continue
+            if len(text) > max_bytes // 4 and len(text.encode()) > max_bytes:
+                connection.abort(protocol.CLOSE_FRAME_TOO_LARGE, "frame too large")
+                continue
+            verdict = throttle.admit()
+            if verdict is Verdict.DISCONNECT:
+                connection.abort(protocol.CLOSE_TOO_MANY_COMMANDS, "too many commands")
+                continue
+            try:
+                frame = parse_client_frame(text)
+            except BadFrame as bad:
+                connection.push(protocol.error(ref=bad.ref, code="invalid", message=bad.message))
+                continue
+            if verdict is Verdict.REFUSE:
+                connection.push(
+                    protocol.error(ref=frame.ref, code="rate_limited", message="slow down")
+                )
+                continue
+            if frame.type == "ping":
+                connection.push(protocol.PONG)
+                continue
+            reply = await runner.run(actor=user, board_id=connection.board_id, frame=frame)
+            connection.push(reply)
+
+    async def _finish_writer(self, writer: asyncio.Task[None], connection: Connection) -> None:
+        if connection.closing and not writer.done():
+            # Let a server-side close (4408, 4410, ...) reach the client, but never wait long.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(writer), 2.0)
+        writer.cancel()
+        with contextlib.suppress(BaseException):
+            await writer

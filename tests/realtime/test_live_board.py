@@ -1,0 +1,206 @@
+"""The live-board socket end to end: hello, events, commands, errors and close codes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jwt
+
+from taskflow.config import Settings
+from tests.conftest import Account, register
+from tests.support.live import add_member, create_task, join, new_board, open_live
+
+
+async def test_hello_then_events_in_every_tab(
+    http: httpx.AsyncClient, server_url: str, owner: Account
+) -> None:
+    board = await new_board(http, owner)
+    first = await open_live(server_url, board["id"], owner.token)
+    hello = await first.recv()
+    assert hello == {
+        "type": "hello",
+        "board_id": board["id"],
+        "seq": 0,
+        "user": {"id": owner.id, "username": owner.username},
+        "presence": [{"id": owner.id, "username": owner.username}],
+    }
+    second = await join(server_url, board["id"], owner)
+    task = await create_task(http, owner, board["id"], "Write tests")
+    for tab in (first, second):
+        event = await tab.recv_type("event")
+        assert event["seq"] == 1 and event["name"] == "task.created"
+        assert event["board_id"] == board["id"]
+        assert event["actor"] == {"id": owner.id, "username": owner.username}
+        assert event["data"] == task
+        assert datetime.fromisoformat(event["ts"]).utcoffset() == timedelta(0)
+    await first.close()
+    await second.close()
+
+
+async def test_command_ack_and_the_same_event_as_rest(
+    http: httpx.AsyncClient, server_url: str, owner: Account
+) -> None:
+    board = await new_board(http, owner)
+    watcher = await join(server_url, board["id"], owner)
+    actor = await join(server_url, board["id"], owner)
+    ack = await actor.command("task.create", {"title": "From the socket"}, ref="c1")
+    assert ack["type"] == "ack" and ack["ref"] == "c1" and ack["seq"] == 1
+    assert ack["data"]["title"] == "From the socket" and ack["data"]["version"] == 1
+    event = await watcher.recv_type("event")
+    assert event["data"] == ack["data"] and event["name"] == "task.created"
+    task_id = ack["data"]["id"]
+    update = await actor.command(
+        "task.update", {"id": task_id, "version": 1, "title": "Renamed"}, "c2"
+    )
+    assert update["type"] == "ack" and update["data"]["version"] == 2 and update["seq"] == 2
+    stale = await actor.command("task.update", {"id": task_id, "version": 1, "title": "Late"}, "c3")
+    assert stale["type"] == "error" and stale["code"] == "conflict"
+    assert stale["data"]["version"] == 2 and stale["data"]["title"] == "Renamed"
+    removed = await actor.command("task.delete", {"id": task_id, "version": 2}, "c4")
+    assert removed["type"] == "ack" and removed["seq"] == 3
+    names = [e["name"] for e in await watcher.events_until(3)]
+    assert names == ["task.updated", "task.deleted"]
+    rest = await http.get(f"/api/tasks/{task_id}", headers=owner.headers)
+    assert rest.status_code == 404
+    await watcher.close()
+    await actor.close()
+
+
+async def test_command_errors(http: httpx.AsyncClient, server_url: str, owner: Account) -> None:
+    board = await new_board(http, owner)
+    other_board = await new_board(http, owner, "Other")
+    elsewhere = await create_task(http, owner, other_board["id"], "Not here")
+    viewer = await register(http, "viewer")
+    await add_member(http, owner, board["id"], viewer, "viewer")
+    live = await join(server_url, board["id"], owner)
+    cases = [
+        ("task.create", {"title": ""}, "invalid"),
+        ("task.create", {"title": "x", "column_id": "one"}, "invalid"),
+        ("task.create", {"title": "x", "bogus": 1}, "invalid"),
+        ("task.update", {"title": "no id"}, "invalid"),
+        ("task.update", {"id": elsewhere["id"], "title": "guess"}, "not_found"),
+        ("task.delete", {"id": 999999}, "not_found"),
+        ("task.create", {"title": "x", "column_id": other_board["columns"][0]["id"]}, "invalid"),
+    ]
+    for index, (kind, data, code) in enumerate(cases):
+        reply = await live.command(kind, data, ref=f"e{index}")
+        assert (reply["type"], reply["code"]) == ("error", code), (kind, data, reply)
+        assert reply["message"]
+    watching_viewer = await join(server_url, board["id"], viewer)
+    refused = await watching_viewer.command("task.create", {"title": "viewer write"}, "v1")
+    assert (refused["type"], refused["code"]) == ("error", "forbidden")
+    snapshot = (await http.get(f"/api/boards/{board['id']}", headers=owner.headers)).json()
+    assert snapshot["seq"] == 1 and snapshot["tasks"] == []  # only member.added happened
+    await live.close()
+    await watching_viewer.close()
+
+
+async def test_bad_frames_get_errors_and_the_socket_stays(
+    http: httpx.AsyncClient, server_url: str, owner: Account
+) -> None:
+    board = await new_board(http, owner)
+    live = await join(server_url, board["id"], owner)
+    for frame in ("{oops", "[]", '{"type": "dance"}', b"\x00\x01binary"):
+        await live.send(frame)
+        reply = await live.recv_type("error")
+        assert reply["code"] == "invalid"
+    await live.send({"type": "ping"})
+    assert (await live.recv_type("pong")) == {"type": "pong"}
+    await live.close()
+
+
+async def test_oversize_frame_closes_4413(
+    http: httpx.AsyncClient, server_url: str, owner: Account
+) -> None:
+    board = await new_board(http, owner)
+    live = await join(server_url, board["id"], owner)
+    await live.send({"type": "ping", "pad": "x" * 65_536})
+    assert await live.close_code() == 4413
+    fits = await join(server_url, board["id"], owner)
+    await fits.send('{"type":"ping","ref":"' + "y" * (65_536 - 40) + '"}')
+    assert (await fits.recv_type("error"))["code"] == "invalid"  # ref too long, but not too large
+    await fits.close()
+
+
+async def test_command_flood_is_refused_then_closed_4429(
+    http: httpx.AsyncClient, server_url: str, owner: Account, settings: Settings
+) -> None:
+    board = await new_board(http, owner)
+    live = await join(server_url, board["id"], owner)
+    burst = settings.ws_command_burst
+    for index in range(burst * 3):
+        await live.send({"type": "ping", "ref": f"p{index}"})
+    kinds = []
+    code = None
+    try:
+        while True:
+            kinds.append((await live.recv(5))["type"])
+    except Exception:
+        code = await live.close_code()
+    assert kinds.count("pong") >= burst
+    assert "error" in kinds
+    assert code == 4429
+
+
+async def test_authentication_close_codes(
+    http: httpx.AsyncClient, server_url: str, owner: Account, settings: Settings
+) -> None:
+    board = await new_board(http, owner)
+    now = datetime.now(UTC)
+    expired = jwt.encode(
+        {"sub": str(owner.id), "iat": now - timedelta(hours=2), "exp": now - timedelta(hours=1)},
+        settings.secret_key,
+        algorithm="HS256",
+    )
+    forged = jwt.encode(
+        {"sub": str(owner.id), "iat": now, "exp": now + timedelta(hours=1)},
+        "wrong-key" * 4,
+        algorithm="HS256",
+    )
+    for token in (None, "", "garbage", expired, forged):
+        live = await open_live(server_url, board["id"], token)
+        assert await live.close_code() == 4401, token
+    stranger = await register(http, "stranger")
+    for board_id in (board["id"], 987654):
+        live = await open_live(server_url, board_id, stranger.token)
+        assert await live.close_code() == 4404
+    live = await open_live(server_url, 987654, owner.token)
+    assert await live.close_code() == 4404
+
+
+async def test_removed_member_and_deleted_board_lose_their_sockets(
+    http: httpx.AsyncClient, server_url: str, owner: Account
+) -> None:
+    board = await new_board(http, owner)
+    editor = await register(http, "editor")
+    await add_member(http, owner, board["id"], editor, "editor")
+    editor_live = await join(server_url, board["id"], editor)
+    owner_live = await join(server_url, board["id"], owner)
+    removed = await http.delete(
+        f"/api/boards/{board['id']}/members/{editor.id}", headers=owner.headers
+    )
+    assert removed.status_code == 204
+    assert await editor_live.close_code() == 4404
+    event = await owner_live.recv_type("event")
+    assert event["name"] == "member.removed" and event["data"]["user_id"] == editor.id
+    deleted = await http.delete(f"/api/boards/{board['id']}", headers=owner.headers)
+    assert deleted.status_code == 204
+    last = await owner_live.recv_type("event")
+    assert last["name"] == "board.deleted" and last["data"]["id"] == board["id"]
+    assert await owner_live.close_code() == 4410
+    again = await open_live(server_url, board["id"], owner.token)
+    assert await again.close_code() == 4404
+
+
+async def test_many_writers_one_order(
+    http: httpx.AsyncClient, server_url: str, owner: Account
+) -> None:
+    board = await new_board(http, owner)
+    tabs = [await join(server_url, board["id"], owner) for _ in range(3)]
+    await asyncio.gather(*(create_task(http, owner, board["id"], f"T{i}") for i in range(20)))
+    for tab in tabs:
+        seqs = [event["seq"] for event in await tab.events_until(20)]
+        assert seqs == list(range(1, 21))
+        await tab.close()
