@@ -6,6 +6,7 @@ envsubst step fills the same ${TASKFLOW_*} placeholders from the container envir
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -69,13 +70,30 @@ def render_nginx_config(
     )
 
 
-def _children(pid: int) -> set[int]:
-    """Child pids of `pid` (Linux /proc), i.e. the Nginx master's workers."""
+def _workers(master: int) -> dict[int, str]:
+    """The Nginx master's children (Linux /proc) and their titles ("nginx: worker process")."""
     try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     except OSError:
-        return set()
-    return {int(child) for child in text.split()}
+        return {}
+    titles = {}
+    for child in children:
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            titles[int(child)] = cmdline.decode(errors="replace")
+        except OSError:
+            continue  # exited meanwhile
+    return titles
+
+
+def _reload_done(master: int, old_workers: set[int]) -> bool:
+    """New workers run and every old one is gone or has stopped accepting ("shutting down")."""
+    workers = _workers(master)
+    new = workers.keys() - old_workers
+    old_still_accepting = [
+        pid for pid in old_workers & workers.keys() if "shutting down" not in workers[pid]
+    ]
+    return bool(new) and not old_still_accepting
 
 
 class NginxServer:
@@ -97,27 +115,30 @@ class NginxServer:
         self.client_dir = client_dir
         self._own_workdir = workdir is None
         self.workdir = workdir if workdir is not None else Path(tempfile.mkdtemp(prefix="nginx-"))
-        # Workers drop root to `nobody`: they must be able to enter the temp dirs.
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.workdir.chmod(0o755)
         self.conf_path = self.workdir / "nginx.conf"
         self.log_dir = self.workdir / "logs"
         self.state_dir = self.workdir / "state"
         self.access_log = self.log_dir / "access.log"
         self.error_log = self.log_dir / "error.log"
         self._process = ManagedProcess(
-            [*self._base_argv(), "-g", "daemon off;"],
+            self._base_argv(),
             log_path=self.log_dir / "nginx.out",
             env=child_env(),
         )
 
     def _base_argv(self) -> list[str]:
         # -e: the log used before the config is read (otherwise the compiled-in system path).
+        # -g: foreground; and under root, workers stay root instead of switching to `nobody`,
+        # who could not read a client dir or temp dir private to the developer (or pytest).
+        # Both live here, not in the template: the nginx image sets its own.
+        directives = "daemon off;" + (" user root;" if os.geteuid() == 0 else "")
         return [
             nginx_binary(),
             "-c", str(self.conf_path),
             "-p", str(self.workdir),
             "-e", str(self.error_log),
+            "-g", directives,
         ]  # fmt: skip
 
     @property
@@ -135,7 +156,6 @@ class NginxServer:
     def write_config(self) -> Path:
         for directory in (self.log_dir, self.state_dir):
             directory.mkdir(parents=True, exist_ok=True)
-            directory.chmod(0o755)
         self.conf_path.write_text(
             render_nginx_config(
                 upstreams=self.upstreams,
@@ -180,7 +200,7 @@ class NginxServer:
         pid = self._process.pid
         if pid is None or not self.running:
             raise RuntimeError("nginx is not running")
-        old_workers = _children(pid)
+        old_workers = set(_workers(pid))
         result = subprocess.run(
             [*self._base_argv(), "-s", "reload"],
             check=False,
@@ -191,8 +211,8 @@ class NginxServer:
         if result.returncode != 0:
             raise RuntimeError(f"nginx -s reload failed: {result.stderr.strip()}")
         wait_until(
-            lambda: bool(_children(pid) - old_workers),
-            what="nginx reload (new workers)",
+            lambda: _reload_done(pid, old_workers),
+            what="nginx reload (new workers, old ones shutting down)",
             timeout=timeout,
             process=self._process,
         )

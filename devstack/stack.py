@@ -60,8 +60,6 @@ class Stack:
         self.options = options or StackOptions()
         self._own_workdir = self.options.workdir is None
         self.workdir = self.options.workdir or Path(tempfile.mkdtemp(prefix="taskflow-stack-"))
-        # Nginx workers run as `nobody` under root and must reach nginx/ inside this directory.
-        self.workdir.chmod(0o755)
         self._suffix = uuid.uuid4().hex[:10]
         self.database_url = ""
         self.redis_url = ""

@@ -24,6 +24,17 @@ class Directive:
             yield child
             yield from child.walk()
 
+    def proxy_headers(self) -> dict[str, str]:
+        """The headers nginx sends upstream from here: the nearest level that sets any
+        proxy_set_header wins whole (nginx does not merge the levels)."""
+        node: Directive | None = self
+        while node is not None:
+            found = node.children("proxy_set_header")
+            if found:
+                return {d.args[0].lower(): d.args[1] for d in found}
+            node = node.parent
+        return {}
+
     def inherited(self, name: str) -> Directive | None:
         """The nearest `name` directive in this block or an enclosing one (nginx inheritance)."""
         node: Directive | None = self

@@ -90,24 +90,27 @@ def test_websockets_hash_on_the_board_id(rendered: Directive) -> None:
 
 def test_websocket_location_upgrades_and_outlives_the_ping(rendered: Directive) -> None:
     ws = location(rendered, "/ws/")
-    headers = {tuple(d.args[:1]): d.args[1] for d in ws.children("proxy_set_header")}
-    assert headers[("Upgrade",)] == "$http_upgrade"
-    assert headers[("Connection",)] == "$connection_upgrade"
-    upgrade_map = next(
-        d for d in rendered.walk() if d.name == "map" and d.args[0] == "$http_upgrade"
-    )
+    headers = ws.proxy_headers()
+    assert headers["upgrade"] == "$http_upgrade"
+    assert headers["connection"] == "$connection_upgrade"
+    maps = [d for d in rendered.walk() if d.name == "map"]
+    upgrade_map = next(d for d in maps if d.args[0] == "$http_upgrade")
     assert upgrade_map.args[1] == "$connection_upgrade"
+    assert {d.name: d.args[0] for d in upgrade_map.block or []}["default"] == "upgrade"
     assert ws.inherited("proxy_http_version").args == ["1.1"]  # type: ignore[union-attr]
     for timeout in ("proxy_read_timeout", "proxy_send_timeout"):
         assert seconds(ws.children(timeout)[0].args[0]) >= 60 * SERVER_PING_INTERVAL
 
 
-def test_forwarded_headers_are_set(rendered: Directive) -> None:
-    server = next(d for d in rendered.walk() if d.name == "server" and d.block is not None)
-    headers = {d.args[0]: d.args[1] for d in server.children("proxy_set_header")}
-    assert headers["X-Forwarded-For"] == "$proxy_add_x_forwarded_for"
-    assert headers["X-Forwarded-Proto"] == "$scheme"
-    assert headers["X-Forwarded-Host"] == "$host"
+def test_every_proxied_location_forwards_client_details(rendered: Directive) -> None:
+    proxied = [d for d in rendered.walk() if d.name == "location" and d.children("proxy_pass")]
+    assert len(proxied) >= 3
+    for proxy in proxied:
+        headers = proxy.proxy_headers()
+        assert headers.get("x-forwarded-for") == "$proxy_add_x_forwarded_for", proxy.args
+        assert headers.get("x-forwarded-proto") == "$scheme", proxy.args
+        assert headers.get("x-forwarded-host") == "$host", proxy.args
+        assert headers.get("host") == "$host", proxy.args
 
 
 def test_passive_failover_skips_a_dead_replica_quickly(rendered: Directive) -> None:
