@@ -48,10 +48,10 @@ class RedisPresence:
             self.mine.pop(board_id, None)
 
     async def users(self, board_id: int) -> list[UserRef]:
-        members: list[bytes] = await self.redis.zrangebyscore(_key(board_id), time.time(), "+inf")
+        members = await self.redis.zrangebyscore(_key(board_id), time.time(), "+inf")
         users: dict[int, UserRef] = {}
         for member in members:
-            _, user_id, username = orjson.loads(member)
+            _, user_id, username = orjson.loads(member)  # type: ignore[arg-type]
             users[int(user_id)] = {"id": int(user_id), "username": username}
         return [users[user_id] for user_id in sorted(users)]
 
