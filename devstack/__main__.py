@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 import threading
 import time
+from pathlib import Path
 from types import FrameType
 
+from devstack.paths import REPO_ROOT
 from devstack.stack import Stack, StackOptions
 from devstack.waiting import StartupError, log_tail
 
 STACK_DATABASE = "taskflow_stack"
+# Git-ignored; logs stay there after the stack stops, and are cleared when it starts again.
+STACK_WORKDIR = REPO_ROOT / ".run" / "stack"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -24,6 +29,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--database", default=STACK_DATABASE, help="kept between runs")
     parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "info"))
+    parser.add_argument("--workdir", type=Path, default=STACK_WORKDIR, help="logs, nginx files")
     return parser.parse_args(argv)
 
 
@@ -50,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    args.workdir.mkdir(parents=True)
     options = StackOptions(
         nginx_port=args.port,
         replicas=args.replicas,
@@ -58,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         environment="development",
         log_level=args.log_level,
         start_timeout=120.0,
+        workdir=args.workdir,
     )
     stack = Stack(options)
     began = time.monotonic()

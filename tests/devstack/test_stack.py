@@ -1,0 +1,94 @@
+"""The whole native topology (PostgreSQL, Redis, Mongo wire server, two replicas, Nginx) from
+devstack.Stack, checked through the front door the way a client sees it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from devstack.stack import Stack, StackOptions
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    with Stack(StackOptions(own_redis=True, own_mongo=True)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def account(stack: Stack) -> dict[str, str]:
+    username = f"stack_{uuid.uuid4().hex[:8]}"
+    password = f"pw-{uuid.uuid4().hex}"
+    created = httpx.post(
+        f"{stack.url}/api/users",
+        json={"username": username, "email": f"{username}@example.com", "password": password},
+    )
+    assert created.status_code == 201, created.text
+    token = httpx.post(
+        f"{stack.url}/api/auth/token", data={"username": username, "password": password}
+    )
+    assert token.status_code == 200, token.text
+    return {"username": username, "password": password, "token": token.json()["access_token"]}
+
+
+def upstreams_in_access_log(stack: Stack, path: str) -> set[str]:
+    lines = stack.logs()["nginx-access"].splitlines()
+    return {
+        m[1]
+        for line in lines
+        if f" {path} " in line
+        for m in [re.search(r"upstream=(\S+)", line)]
+        if m
+    }
+
+
+def test_operations_answer_through_nginx_and_on_each_replica(stack: Stack) -> None:
+    for url in (stack.url, *stack.replica_urls):
+        assert httpx.get(f"{url}/healthz").status_code == 200
+        ready = httpx.get(f"{url}/readyz")
+        assert ready.status_code == 200, ready.text
+    assert httpx.get(f"{stack.url}/openapi.json").json()["paths"]
+    assert httpx.get(f"{stack.url}/metrics").status_code == 200
+
+
+def test_accounts_work_through_nginx_on_both_replicas(
+    stack: Stack, account: dict[str, str]
+) -> None:
+    headers = {"Authorization": f"Bearer {account['token']}"}
+    for _ in range(6):
+        me = httpx.get(f"{stack.url}/api/users/me", headers=headers)
+        assert me.status_code == 200 and me.json()["username"] == account["username"]
+    replica_addresses = {f"127.0.0.1:{replica.port}" for replica in stack.replicas}
+    assert upstreams_in_access_log(stack, "/api/users/me") == replica_addresses
+
+
+def test_a_killed_replica_is_skipped_and_comes_back(stack: Stack, account: dict[str, str]) -> None:
+    headers = {"Authorization": f"Bearer {account['token']}"}
+    stack.kill_replica(0)
+    try:
+        for _ in range(6):
+            assert httpx.get(f"{stack.url}/api/users/me", headers=headers).status_code == 200
+    finally:
+        stack.start_replica(0)
+    assert httpx.get(f"{stack.replica_urls[0]}/healthz").status_code == 200
+
+
+def test_readiness_follows_redis(stack: Stack) -> None:
+    stack.stop_redis()
+    try:
+        down = httpx.get(f"{stack.replica_urls[0]}/readyz", timeout=10)
+        assert down.status_code == 503 and "redis" in down.text
+    finally:
+        stack.start_redis()
+    assert httpx.get(f"{stack.replica_urls[0]}/healthz").status_code == 200
+
+
+def test_no_log_holds_a_password_or_token(stack: Stack, account: dict[str, str]) -> None:
+    for name, text in stack.logs().items():
+        assert account["password"] not in text, name
+        assert account["token"] not in text, name
