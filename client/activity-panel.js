@@ -1,0 +1,144 @@
+// The board's history, newest first. Live events only mark it stale; the first page is refetched
+// (debounced) because entries are written by the server and carry ids and wording we don't invent.
+import * as api from './api.js';
+import { avatar } from './avatar.js';
+import { debounce, h, replace } from './dom.js';
+import { formatDay, formatFull, timeAgo } from './format.js';
+
+const PAGE = 30;
+const REFRESH_DEBOUNCE_MS = 400;
+const TYPE_NAME = { task: 'card', column: 'column', board: 'board', member: 'member' };
+const FIELD_NAME = { column_id: 'column', assignee_id: 'assignee', due_date: 'due date' };
+
+export class ActivityPanel {
+  constructor({ boardId, store }) {
+    this.boardId = boardId;
+    this.store = store;
+    this.items = [];
+    this.cursor = null;
+    this.loaded = false;
+    this.visible = false;
+    this.list = h('ol', { class: 'activity-list', testid: 'activity-list' });
+    this.status = h('div', { class: 'activity-status' });
+    this.more = h('button', { type: 'button', class: 'btn btn-ghost btn-block', testid: 'activity-more',
+      hidden: true, onclick: () => this.loadMore() }, 'Show older');
+    this.el = h('section', { class: 'panel', testid: 'activity-panel', 'aria-labelledby': 'activity-title' },
+      h('h2', { class: 'panel-title', id: 'activity-title' }, 'Activity'),
+      this.list, this.status, this.more);
+    this.refreshSoon = debounce(() => this.refresh(), REFRESH_DEBOUNCE_MS);
+  }
+
+  show() {
+    this.visible = true;
+    if (!this.loaded) this.refresh();
+  }
+
+  hide() {
+    this.visible = false;
+  }
+
+  /** A board event happened: the feed has a new entry. */
+  onBoardEvent() {
+    if (this.visible) this.refreshSoon();
+    else this.loaded = false; // fetch when opened
+  }
+
+  destroy() {
+    this.refreshSoon.cancel();
+    this.destroyed = true;
+  }
+
+  async refresh() {
+    try {
+      const page = await api.getActivity(this.boardId, { limit: PAGE });
+      if (this.destroyed) return;
+      const fresh = new Set(page.items.map((i) => i.id));
+      const overlaps = this.items.some((i) => fresh.has(i.id));
+      if (this.loaded && overlaps) {
+        // Keep older pages the user loaded; the new first page replaces its own range.
+        this.items = [...page.items, ...this.items.filter((i) => !fresh.has(i.id) &&
+          !(i.id > page.items.at(-1)?.id))];
+      } else {
+        this.items = page.items; // first load, or so much happened that there is a gap
+        this.cursor = page.next_cursor;
+      }
+      this.loaded = true;
+      this.error = null;
+    } catch (error) {
+      this.error = error;
+    }
+    this.render();
+  }
+
+  async loadMore() {
+    if (!this.cursor) return;
+    this.more.disabled = true;
+    try {
+      const page = await api.getActivity(this.boardId, { limit: PAGE, before: this.cursor });
+      const seen = new Set(this.items.map((i) => i.id));
+      this.items = [...this.items, ...page.items.filter((i) => !seen.has(i.id))];
+      this.cursor = page.next_cursor;
+    } catch (error) {
+      this.error = error;
+    }
+    this.more.disabled = false;
+    this.render();
+  }
+
+  render() {
+    if (this.destroyed) return;
+    replace(this.list, this.items.map((item) => this.entry(item)));
+    replace(this.status,
+      this.error ? h('p', { class: 'form-message', dataset: { kind: 'error' } },
+        `Could not load activity: ${this.error.message}`) : null,
+      this.loaded && this.items.length === 0
+        ? h('p', { class: 'muted', testid: 'activity-empty' }, 'Nothing has happened yet.') : null);
+    this.more.hidden = !this.cursor;
+  }
+
+  entry(item) {
+    const verb = describeVerb(item);
+    const type = TYPE_NAME[item.target?.type] ?? item.target?.type ?? '';
+    const title = item.target?.title;
+    const changes = Object.entries(item.changes || {})
+      .filter(([field]) => field !== 'position' && field !== 'version')
+      .map(([field, change]) => this.describeChange(field, change))
+      .filter(Boolean);
+    return h('li', { class: 'activity-item', testid: `activity-item-${item.id}` },
+      avatar(item.actor, { size: 'sm' }),
+      h('div', { class: 'activity-text' },
+        h('p', {}, h('strong', {}, item.actor?.username ?? 'Someone'), ` ${verb} ${type}`,
+          title ? [' ', h('span', { class: 'activity-target' }, `“${title}”`)] : null),
+        changes.length ? h('ul', { class: 'activity-changes' }, changes.map((c) => h('li', {}, c))) : null,
+        h('time', { class: 'muted', datetime: item.ts, title: formatFull(item.ts) }, timeAgo(item.ts))));
+  }
+
+  describeChange(field, { from, to } = {}) {
+    const name = FIELD_NAME[field] ?? field;
+    if (field === 'description') return 'edited the description';
+    if (field === 'column_id') return `${this.columnName(from)} → ${this.columnName(to)}`;
+    const show = (value) => {
+      if (value === null || value === undefined || value === '') return 'none';
+      if (field === 'assignee_id') return this.userName(value);
+      if (field === 'due_date') return formatDay(value);
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+    };
+    return `${name}: ${show(from)} → ${show(to)}`;
+  }
+
+  columnName(id) {
+    if (id == null) return 'none';
+    return this.store.view().columns.find((c) => c.id === id)?.name ?? 'a deleted column';
+  }
+
+  userName(id) {
+    return this.store.view().membersById.get(id)?.username ?? `user #${id}`;
+  }
+}
+
+function describeVerb(item) {
+  const verb = String(item.verb ?? '').split('.').pop();
+  if (verb === 'updated' && item.changes && 'column_id' in item.changes) return 'moved';
+  return verb || 'changed';
+}

@@ -1,0 +1,99 @@
+// REST calls. One place knows the URL scheme, the auth header and how errors look.
+import { getToken } from './session.js';
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(describeDetail(status, detail));
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+/** Human text for FastAPI's `{"detail": ...}`: a string, a validation list or an object. */
+function describeDetail(status, detail) {
+  if (typeof detail === 'string') return detail;
+  if (Array.isArray(detail)) {
+    return detail
+      .map((d) => {
+        const field = Array.isArray(d.loc) ? d.loc.filter((p) => p !== 'body').join('.') : '';
+        return field ? `${field}: ${d.msg}` : d.msg;
+      })
+      .join('; ');
+  }
+  if (status === 0) return 'Network error: the server cannot be reached';
+  return `Request failed (${status})`;
+}
+
+let unauthorizedHandler = () => {};
+/** Called on every 401 of an authenticated call (expired or revoked token). */
+export function onUnauthorized(handler) {
+  unauthorizedHandler = handler;
+}
+
+async function request(method, path, { json, form, headers = {}, auth = true } = {}) {
+  const init = { method, headers: { Accept: 'application/json', ...headers } };
+  if (json !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    init.body = new URLSearchParams(form);
+  }
+  const token = getToken();
+  if (auth && token) init.headers.Authorization = `Bearer ${token}`;
+
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, null);
+  }
+  if (response.status === 204) return null;
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    if (response.status === 401 && auth) unauthorizedHandler();
+    throw new ApiError(response.status, body?.detail ?? null);
+  }
+  return body;
+}
+
+const ifMatch = (version) => (version == null ? {} : { 'If-Match': `"${version}"` });
+
+// Accounts
+export const signUp = (user) => request('POST', '/api/users', { json: user, auth: false });
+export const createToken = (username, password) =>
+  request('POST', '/api/auth/token', { form: { username, password }, auth: false });
+export const getMe = () => request('GET', '/api/users/me');
+
+// Boards
+export const listBoards = () => request('GET', '/api/boards');
+export const createBoard = (name) => request('POST', '/api/boards', { json: { name } });
+export const getBoard = (id) => request('GET', `/api/boards/${id}`);
+export const renameBoard = (id, name) => request('PATCH', `/api/boards/${id}`, { json: { name } });
+export const deleteBoard = (id) => request('DELETE', `/api/boards/${id}`);
+
+// Members
+export const addMember = (boardId, username, role) =>
+  request('POST', `/api/boards/${boardId}/members`, { json: { username, role } });
+export const removeMember = (boardId, userId) =>
+  request('DELETE', `/api/boards/${boardId}/members/${userId}`);
+
+// Columns
+export const createColumn = (boardId, name) =>
+  request('POST', `/api/boards/${boardId}/columns`, { json: { name } });
+export const updateColumn = (id, body) => request('PATCH', `/api/columns/${id}`, { json: body });
+export const deleteColumn = (id) => request('DELETE', `/api/columns/${id}`);
+
+// Tasks
+export const createTask = (boardId, body) =>
+  request('POST', `/api/boards/${boardId}/tasks`, { json: body });
+export const updateTask = (id, body, version) =>
+  request('PATCH', `/api/tasks/${id}`, { json: body, headers: ifMatch(version) });
+export const deleteTask = (id, version) =>
+  request('DELETE', `/api/tasks/${id}`, { headers: ifMatch(version) });
+
+// Activity
+export function getActivity(boardId, { limit = 50, before = null } = {}) {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (before) params.set('before', before);
+  return request('GET', `/api/boards/${boardId}/activity?${params}`);
+}

@@ -1,0 +1,24 @@
+// Avatars: initials on a colour derived from the user id, so a person looks the same everywhere.
+import { h } from './dom.js';
+
+export function initials(username = '?') {
+  const parts = username.split(/[._\-\s]+/).filter(Boolean);
+  const letters = parts.length > 1 ? parts[0][0] + parts[1][0] : username.slice(0, 2);
+  return letters.toUpperCase();
+}
+
+export function colourFor(id) {
+  // Golden-angle hue steps keep consecutive ids visually distinct.
+  const hue = Math.round((Number(id) * 137.508) % 360);
+  return `hsl(${hue} 55% 42%)`;
+}
+
+export function avatar(user, { size = 'md', title = user?.username } = {}) {
+  if (!user) return null;
+  return h(
+    'span',
+    { class: `avatar avatar-${size}`, style: `--avatar-bg: ${colourFor(user.id)}`, title,
+      role: 'img', 'aria-label': title, dataset: { userId: user.id } },
+    initials(user.username),
+  );
+}

@@ -1,0 +1,264 @@
+// Writes to a board, each shown at once (optimistic overlay) and rolled back with a toast if the
+// server refuses. REST everywhere: a request's answer maps to exactly one overlay to settle.
+import * as api from './api.js';
+import { between, placementBody } from './order.js';
+import { memberId } from './store.js';
+import { toast, toastError } from './toast.js';
+
+let tempIds = 0;
+const nextTempId = () => --tempIds; // negative: never collides with a server id
+
+export class BoardActions {
+  constructor(store, boardId) {
+    this.store = store;
+    this.boardId = boardId;
+  }
+
+  columnName(id) {
+    return this.store.view().columns.find((c) => c.id === id)?.name ?? 'another column';
+  }
+
+  /** "Now: “Title” in Done" — the current value after a conflict. */
+  describeTask(task) {
+    return `Now: “${task.title}” in ${this.columnName(task.column_id)}`;
+  }
+
+  // Tasks
+
+  async createTask(columnId, title) {
+    const id = nextTempId();
+    const now = new Date().toISOString();
+    const settle = this.store.optimistic((draft) => {
+      const last = [...draft.tasks.values()]
+        .filter((t) => t.column_id === columnId)
+        .reduce((max, t) => (max === null || t.position > max ? t.position : max), null);
+      draft.tasks.set(id, {
+        id, board_id: this.boardId, column_id: columnId, title, description: '',
+        position: between(last, null), assignee_id: null, due_date: null, version: 0,
+        created_at: now, updated_at: now, pending: true,
+      });
+    });
+    try {
+      const task = await api.createTask(this.boardId, { title, column_id: columnId });
+      settle(() => this.store.upsertTask(task));
+      return task;
+    } catch (error) {
+      settle();
+      toastError(`Could not add “${title}”`, { detail: error.message });
+      return null;
+    }
+  }
+
+  /**
+   * Save edited fields against `baseVersion` (the version the user started from), so a change
+   * made by someone else meanwhile answers 412 instead of being overwritten.
+   * Returns {task} or {conflict: currentTask} or {error}.
+   */
+  async updateTask(taskId, fields, baseVersion) {
+    const settle = this.store.optimistic((draft) => {
+      const current = draft.tasks.get(taskId);
+      if (current) draft.tasks.set(taskId, { ...current, ...fields, pending: true });
+    });
+    try {
+      const task = await api.updateTask(taskId, fields, baseVersion);
+      settle(() => this.store.upsertTask(task));
+      return { task };
+    } catch (error) {
+      if (error.status === 412 && error.detail?.id === taskId) {
+        settle(() => this.store.upsertTask(error.detail));
+        return { conflict: error.detail };
+      }
+      settle();
+      if (error.status === 404) this.store.removeTask(taskId);
+      return { error };
+    }
+  }
+
+  /** Move a task to `columnId`, landing before `beforeId` / after `afterId` (either may be null). */
+  async moveTask(task, { columnId, beforeId = null, afterId = null }) {
+    const settle = this.store.optimistic((draft) => {
+      const current = draft.tasks.get(task.id);
+      if (!current) return;
+      const lo = afterId != null ? draft.tasks.get(afterId)?.position : null;
+      const hi = beforeId != null ? draft.tasks.get(beforeId)?.position : null;
+      const position =
+        afterId == null && beforeId == null
+          ? between(lastPosition(draft.tasks, columnId, task.id), null)
+          : between(lo ?? null, hi ?? null);
+      draft.tasks.set(task.id, { ...current, column_id: columnId, position, pending: true });
+    });
+    try {
+      const body = { column_id: columnId, ...placementBody({ beforeId, afterId }) };
+      const updated = await api.updateTask(task.id, body, task.version);
+      settle(() => this.store.upsertTask(updated));
+      return true;
+    } catch (error) {
+      if (error.status === 412 && error.detail?.id === task.id) {
+        const current = error.detail;
+        settle(() => this.store.upsertTask(current));
+        toast(`“${task.title}” was changed by someone else, so it was not moved`, {
+          kind: 'conflict',
+          detail: this.describeTask(current),
+          action: {
+            label: 'Move anyway',
+            run: () => this.moveTask(current, { columnId, beforeId, afterId }),
+          },
+        });
+        return false;
+      }
+      settle();
+      toastError(`Could not move “${task.title}”`, { detail: error.message });
+      return false;
+    }
+  }
+
+  async deleteTask(task) {
+    const settle = this.store.optimistic((draft) => draft.tasks.delete(task.id));
+    try {
+      await api.deleteTask(task.id, task.version);
+      settle(() => this.store.removeTask(task.id));
+      return true;
+    } catch (error) {
+      if (error.status === 404) {
+        settle(() => this.store.removeTask(task.id)); // already gone: the goal is reached
+        return true;
+      }
+      if (error.status === 412 && error.detail?.id === task.id) {
+        const current = error.detail;
+        settle(() => this.store.upsertTask(current));
+        toast(`“${task.title}” was changed by someone else, so it was not deleted`, {
+          kind: 'conflict',
+          detail: this.describeTask(current),
+          action: { label: 'Delete anyway', run: () => this.deleteTask(current) },
+        });
+        return false;
+      }
+      settle();
+      toastError(`Could not delete “${task.title}”`, { detail: error.message });
+      return false;
+    }
+  }
+
+  // Columns
+
+  async createColumn(name) {
+    const id = nextTempId();
+    const settle = this.store.optimistic((draft) => {
+      const last = [...draft.columns.values()].reduce(
+        (max, c) => (max === null || c.position > max ? c.position : max), null);
+      draft.columns.set(id, { id, board_id: this.boardId, name, position: between(last, null),
+        pending: true });
+    });
+    try {
+      const column = await api.createColumn(this.boardId, name);
+      settle(() => this.store.upsertColumn(column));
+      return column;
+    } catch (error) {
+      settle();
+      toastError(`Could not add column “${name}”`, { detail: error.message });
+      return null;
+    }
+  }
+
+  async renameColumn(column, name) {
+    return this.patchColumn(column, { name }, (c) => ({ ...c, name }), 'rename');
+  }
+
+  async moveColumn(column, { beforeId = null, afterId = null }) {
+    return this.patchColumn(
+      column,
+      placementBody({ beforeId, afterId }),
+      (c, draft) => {
+        const lo = afterId != null ? draft.columns.get(afterId)?.position : null;
+        const hi = beforeId != null ? draft.columns.get(beforeId)?.position : null;
+        return { ...c, position: between(lo ?? null, hi ?? null) };
+      },
+      'move',
+    );
+  }
+
+  async patchColumn(column, body, change, verb) {
+    const settle = this.store.optimistic((draft) => {
+      const current = draft.columns.get(column.id);
+      if (current) draft.columns.set(column.id, { ...change(current, draft), pending: true });
+    });
+    try {
+      const updated = await api.updateColumn(column.id, body);
+      settle(() => this.store.upsertColumn(updated));
+      return true;
+    } catch (error) {
+      settle();
+      toastError(`Could not ${verb} column “${column.name}”`, { detail: error.message });
+      return false;
+    }
+  }
+
+  async deleteColumn(column) {
+    const settle = this.store.optimistic((draft) => draft.columns.delete(column.id));
+    try {
+      await api.deleteColumn(column.id);
+      settle(() => this.store.removeColumn(column.id));
+      return true;
+    } catch (error) {
+      settle();
+      if (error.status === 409) {
+        toast(`Column “${column.name}” still holds cards`, {
+          kind: 'conflict',
+          detail: 'Move or delete its cards first, then delete the column.',
+        });
+      } else {
+        toastError(`Could not delete column “${column.name}”`, { detail: error.message });
+      }
+      return false;
+    }
+  }
+
+  // Board and members
+
+  async renameBoard(name) {
+    const before = this.store.board.name;
+    const settle = this.store.optimistic((draft) => {
+      draft.board = { ...draft.board, name };
+    });
+    try {
+      const board = await api.renameBoard(this.boardId, name);
+      settle(() => this.store.updateBoard({ name: board.name }));
+      return true;
+    } catch (error) {
+      settle();
+      toastError(`Could not rename “${before}”`, { detail: error.message });
+      return false;
+    }
+  }
+
+  /** Not optimistic: we need the server to resolve the username to a user. Throws on error. */
+  async addMember(username, role) {
+    const member = await api.addMember(this.boardId, username, role);
+    this.store.upsertMember(member);
+    return member;
+  }
+
+  async removeMember(member) {
+    const userId = memberId(member);
+    const settle = this.store.optimistic((draft) => draft.members.delete(userId));
+    try {
+      await api.removeMember(this.boardId, userId);
+      settle(() => this.store.removeMember(userId));
+      return true;
+    } catch (error) {
+      settle();
+      toastError(`Could not remove ${member.username}`, { detail: error.message });
+      return false;
+    }
+  }
+}
+
+function lastPosition(tasks, columnId, exceptId) {
+  let max = null;
+  for (const t of tasks.values()) {
+    if (t.column_id === columnId && t.id !== exceptId && (max === null || t.position > max)) {
+      max = t.position;
+    }
+  }
+  return max;
+}

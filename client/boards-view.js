@@ -1,0 +1,147 @@
+// "Your boards": list, create, rename and delete (the last two for owners).
+import * as api from './api.js';
+import { confirmDialog, promptDialog } from './dialogs.js';
+import { h, replace } from './dom.js';
+import { menuButton } from './menu.js';
+import { toastError } from './toast.js';
+
+const ROLE_LABEL = { owner: 'Owner', editor: 'Editor', viewer: 'Viewer' };
+let tempIds = 0;
+
+export function boardsView(root, { me }) {
+  document.title = 'Boards · TaskFlow';
+  let boards = null; // null while loading
+  let loadError = null;
+  let destroyed = false;
+
+  const list = h('ul', { class: 'board-grid', testid: 'board-list', 'aria-label': 'Your boards' });
+  const nameInput = h('input', { class: 'input', id: 'new-board-name', testid: 'new-board-name',
+    name: 'name', placeholder: 'e.g. Product launch', required: true, maxlength: 100,
+    autocomplete: 'off' });
+  const form = h('form', { class: 'new-board', testid: 'new-board-form' },
+    h('label', { class: 'sr-only', for: 'new-board-name' }, 'New board name'),
+    nameInput,
+    h('button', { type: 'submit', class: 'btn btn-primary', testid: 'create-board' }, 'Create board'));
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const name = nameInput.value.trim();
+    if (!name) return;
+    nameInput.value = '';
+    const temp = { id: --tempIds, name, role: 'owner', owner_id: me?.id, pending: true };
+    boards = [...(boards || []), temp];
+    render();
+    try {
+      const board = await api.createBoard(name);
+      boards = boards.map((b) => (b === temp ? board : b));
+    } catch (error) {
+      boards = boards.filter((b) => b !== temp);
+      nameInput.value ||= name;
+      toastError(`Could not create “${name}”`, { detail: error.message });
+    }
+    render();
+  });
+
+  async function rename(board) {
+    const name = await promptDialog({ title: 'Rename board', label: 'Board name', value: board.name });
+    if (!name || name === board.name) return;
+    const before = board;
+    boards = boards.map((b) => (b.id === board.id ? { ...b, name } : b));
+    render();
+    try {
+      const updated = await api.renameBoard(board.id, name);
+      boards = boards.map((b) => (b.id === board.id ? { ...b, ...updated } : b));
+    } catch (error) {
+      boards = boards.map((b) => (b.id === board.id ? before : b));
+      toastError(`Could not rename “${board.name}”`, { detail: error.message });
+    }
+    render();
+  }
+
+  async function remove(board) {
+    const ok = await confirmDialog({
+      title: `Delete “${board.name}”?`,
+      message: 'Its columns, cards and history are deleted for every member. This cannot be undone.',
+      confirmLabel: 'Delete board',
+      danger: true,
+    });
+    if (!ok) return;
+    const index = boards.findIndex((b) => b.id === board.id);
+    boards = boards.filter((b) => b.id !== board.id);
+    render();
+    try {
+      await api.deleteBoard(board.id);
+    } catch (error) {
+      if (error.status !== 404) {
+        boards.splice(index, 0, board);
+        boards = [...boards];
+        toastError(`Could not delete “${board.name}”`, { detail: error.message });
+      }
+    }
+    render();
+  }
+
+  function tile(board) {
+    const isOwner = board.role === 'owner' || (board.role == null && board.owner_id === me?.id);
+    return h('li', { class: `board-tile${board.pending ? ' pending' : ''}`,
+      testid: `board-item-${board.id}`, dataset: { id: board.id } },
+      h('a', { class: 'board-link', href: board.pending ? null : `#/boards/${board.id}`,
+        testid: `board-link-${board.id}`, 'aria-disabled': board.pending ? 'true' : null },
+        h('span', { class: 'board-tile-name' }, board.name),
+        h('span', { class: `badge badge-${board.role || 'owner'}` },
+          ROLE_LABEL[board.role] || (isOwner ? 'Owner' : 'Member'))),
+      isOwner && !board.pending
+        ? menuButton({ label: `Actions for ${board.name}`, testid: `board-menu-${board.id}`,
+            items: () => [
+              { label: 'Rename…', testid: 'menu-rename', run: () => rename(board) },
+              { label: 'Delete…', testid: 'menu-delete', danger: true, run: () => remove(board) },
+            ] })
+        : null);
+  }
+
+  // Status lines live inside the list so `board-list` is always present and visible.
+  function render() {
+    if (destroyed) return;
+    if (loadError) {
+      replace(list, h('li', { class: 'empty board-grid-wide' },
+        h('p', {}, `Could not load your boards: ${loadError.message}`),
+        h('button', { type: 'button', class: 'btn', onclick: load }, 'Try again')));
+      return;
+    }
+    if (boards === null) {
+      replace(list, h('li', { class: 'muted board-grid-wide', testid: 'boards-loading' }, 'Loading boards…'));
+      return;
+    }
+    if (boards.length === 0) {
+      replace(list, h('li', { class: 'empty board-grid-wide', testid: 'boards-empty' },
+        h('p', { class: 'empty-title' }, 'No boards yet'),
+        h('p', { class: 'muted' }, 'Create one above: it starts with To do, In progress and Done.')));
+      return;
+    }
+    const sorted = [...boards].sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
+    replace(list, sorted.map(tile));
+  }
+
+  async function load() {
+    loadError = null;
+    try {
+      boards = await api.listBoards();
+    } catch (error) {
+      if (error.status === 401) return;
+      loadError = error;
+    }
+    render();
+  }
+
+  replace(root,
+    h('section', { class: 'page boards-page', testid: 'boards-view' },
+      h('div', { class: 'page-head' },
+        h('div', {},
+          h('h1', { class: 'page-title' }, 'Your boards'),
+          h('p', { class: 'muted' }, me ? `Signed in as ${me.username}` : '')),
+        form),
+      list));
+  render();
+  load();
+  return { destroy() { destroyed = true; } };
+}

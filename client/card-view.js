@@ -1,0 +1,71 @@
+// One card on the board. The <li> and its buttons persist across updates so focus survives
+// live changes; only the contents are rebuilt when what they show changes.
+import { avatar } from './avatar.js';
+import { h, replace } from './dom.js';
+import { dueState, formatDay } from './format.js';
+import { menuButton } from './menu.js';
+
+/**
+ * ctx: {canEdit, membersById, doneColumn(columnId) -> bool, onOpen(taskId), menuItems(taskId)}
+ */
+export function createCard(task, ctx) {
+  const main = h('button', { type: 'button', class: 'card-main', testid: `card-open-${task.id}`,
+    onclick: () => ctx.onOpen(task.id) });
+  const li = h('li', { class: 'card', dataset: { id: task.id } }, main);
+  li.main = main;
+  updateCard(li, task, ctx);
+  return li;
+}
+
+export function updateCard(li, task, ctx) {
+  const assignee = task.assignee_id != null ? ctx.membersById.get(task.assignee_id) : null;
+  const done = ctx.doneColumn(task.column_id);
+  const signature = JSON.stringify([task.title, task.description ? 1 : 0, task.due_date,
+    assignee?.username, task.pending, ctx.canEdit, done, task.version, task.column_id]);
+  li.dataset.testid = `card-${task.id}`;
+  li.dataset.columnId = task.column_id;
+  li.dataset.version = task.version;
+  if (li.signature === signature) return;
+  li.signature = signature;
+  li.classList.toggle('pending', Boolean(task.pending));
+  li.main.dataset.testid = `card-open-${task.id}`;
+  li.main.disabled = Boolean(task.pending);
+
+  const meta = [];
+  if (task.due_date) {
+    const state = done ? 'done' : dueState(task.due_date);
+    const label = state === 'overdue' ? 'Overdue' : state === 'today' ? 'Due today' : 'Due';
+    meta.push(h('span', { class: `chip chip-due due-${state}`, testid: `card-due-${task.id}`,
+      title: `${label} ${formatDay(task.due_date)}` },
+      h('span', { class: 'sr-only' }, `${label} `), formatDay(task.due_date)));
+  }
+  if (task.description) {
+    meta.push(h('span', { class: 'chip chip-icon', title: 'Has a description' },
+      h('span', { 'aria-hidden': 'true' }, '≡'), h('span', { class: 'sr-only' }, 'Has a description')));
+  }
+  replace(li.main,
+    h('span', { class: 'card-title', testid: `card-title-${task.id}` }, task.title),
+    meta.length || assignee
+      ? h('span', { class: 'card-meta' },
+          h('span', { class: 'card-chips' }, meta),
+          assignee
+            ? h('span', { class: 'card-assignee', testid: `card-assignee-${task.id}` },
+                h('span', { class: 'sr-only' }, 'Assigned to '),
+                avatar({ id: task.assignee_id, username: assignee.username },
+                  { size: 'sm', title: `Assigned to ${assignee.username}` }))
+            : null)
+      : null);
+
+  const wantMenu = ctx.canEdit && !task.pending;
+  if (!wantMenu && li.menu) {
+    li.menu.remove();
+    li.menu = null;
+  } else if (wantMenu && !li.menu) {
+    // Items are built at click time from the latest state, so the button itself never changes.
+    li.menu = menuButton({ label: 'Card actions', testid: `card-menu-${task.id}`,
+      items: () => ctx.menuItems(Number(li.dataset.id)) });
+    li.menu.classList.add('card-menu-btn');
+    li.append(li.menu);
+  }
+  if (li.menu) li.menu.setAttribute('aria-label', `Actions for ${task.title}`);
+}
