@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         replicas=args.replicas,
         database=args.database,
         mongodb_database="taskflow",
+        own_redis=False,
         environment="development",
         log_level=args.log_level,
         start_timeout=120.0,

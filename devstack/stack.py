@@ -2,7 +2,7 @@
 
 Used by `python -m devstack` (make stack) and by the cluster tests as a context manager:
 
-    with Stack(StackOptions(own_redis=True)) as stack:
+    with Stack(StackOptions(replicas=2)) as stack:
         httpx.get(f"{stack.url}/healthz")
         stack.kill_replica(0)
 """
@@ -37,8 +37,10 @@ class StackOptions:
     replicas: int = 2
     # None: a fresh uniquely named database, dropped at stop. A name: created if missing, kept.
     database: str | None = None
-    # A Redis of the stack's own (start/stop-able for fault tests) instead of reusing :6379.
-    own_redis: bool = False
+    # A Redis of the stack's own instead of reusing :6379. Pub/sub channels ignore the Redis
+    # database number, so two stacks sharing one server would hear each other's board events
+    # (board ids restart at 1 in every fresh database). Own one also allows stop/start faults.
+    own_redis: bool = True
     # False: REDIS_URL / MONGODB_URI stay empty (in-process broker, activity in SQL).
     use_redis: bool = True
     use_mongo: bool = True
@@ -116,7 +118,8 @@ class Stack:
             )
             self.nginx.start()
         except BaseException:
-            self.stop()
+            # __exit__ never runs when __enter__ fails: clean up here (the error has the logs).
+            self.close()
             raise
         return self
 

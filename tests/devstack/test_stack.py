@@ -16,7 +16,7 @@ pytestmark = pytest.mark.cluster
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    with Stack(StackOptions(own_redis=True, own_mongo=True)) as running:
+    with Stack(StackOptions(own_mongo=True)) as running:
         yield running
 
 
