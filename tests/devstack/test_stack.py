@@ -3,13 +3,17 @@ devstack.Stack, checked through the front door the way a client sees it."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 from devstack.stack import Stack, StackOptions
+from websockets.sync.client import ClientConnection, connect
 
 pytestmark = pytest.mark.cluster
 
@@ -56,6 +60,13 @@ def test_operations_answer_through_nginx_and_on_each_replica(stack: Stack) -> No
     assert httpx.get(f"{stack.url}/metrics").status_code == 200
 
 
+def test_the_client_is_served_by_nginx(stack: Stack) -> None:
+    index = httpx.get(f"{stack.url}/")
+    assert index.status_code == 200 and "text/html" in index.headers["content-type"]
+    assert index.text == (stack.options.client_dir / "index.html").read_text()
+    assert upstreams_in_access_log(stack, "/index.html") == {"-"}, "no replica involved"
+
+
 def test_accounts_work_through_nginx_on_both_replicas(
     stack: Stack, account: dict[str, str]
 ) -> None:
@@ -86,6 +97,46 @@ def test_readiness_follows_redis(stack: Stack) -> None:
     finally:
         stack.start_redis()
     assert httpx.get(f"{stack.replica_urls[0]}/healthz").status_code == 200
+
+
+def next_event(ws: ClientConnection) -> dict[str, Any]:
+    """The next `event` frame, skipping presence frames (bounded by the recv timeout)."""
+    for _ in range(20):
+        frame = json.loads(ws.recv(timeout=10))
+        if frame["type"] == "event":
+            return dict(frame)
+    raise AssertionError("no event frame among 20 frames")
+
+
+def test_live_board_events_reach_subscribers_on_every_replica(
+    stack: Stack, account: dict[str, str]
+) -> None:
+    headers = {"Authorization": f"Bearer {account['token']}"}
+    board = httpx.post(f"{stack.url}/api/boards", json={"name": "stack"}, headers=headers)
+    assert board.status_code == 201, board.text
+    board_id = board.json()["id"]
+    query = f"/ws/boards/{board_id}?token={account['token']}"
+    # One subscriber through Nginx (pinned by board id) and one straight on each replica.
+    urls = [stack.ws_url] + [replica.ws_url for replica in stack.replicas]
+    with contextlib.ExitStack() as opened:
+        sockets = [opened.enter_context(connect(f"{url}{query}", open_timeout=10)) for url in urls]
+        for ws in sockets:
+            hello = json.loads(ws.recv(timeout=10))
+            assert (hello["type"], hello["board_id"], hello["seq"]) == ("hello", board_id, 0)
+        # A write on each replica: every subscriber sees both, in order (Redis fan-out).
+        for number, replica_url in enumerate(stack.replica_urls, start=1):
+            created = httpx.post(
+                f"{replica_url}/api/boards/{board_id}/tasks",
+                json={"title": f"task {number}"},
+                headers=headers,
+            )
+            assert created.status_code == 201, created.text
+        for ws in sockets:
+            events = [next_event(ws) for _ in stack.replicas]
+            assert [e["seq"] for e in events] == [1, 2]
+            assert [e["data"]["title"] for e in events] == ["task 1", "task 2"]
+    upstreams = upstreams_in_access_log(stack, f"/ws/boards/{board_id}")
+    assert len(upstreams) == 1 and upstreams <= {f"127.0.0.1:{r.port}" for r in stack.replicas}
 
 
 def test_no_log_holds_a_password_or_token(stack: Stack, account: dict[str, str]) -> None:
