@@ -25,6 +25,8 @@ Name = Annotated[StrictStr, StringConstraints(min_length=1, max_length=100, patt
 Title = Annotated[StrictStr, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
 Description = Annotated[StrictStr, StringConstraints(max_length=10_000)]
 Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
+# Path and query ids arrive as text; the bound keeps them inside BIGINT (no database error).
+PathId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Role = Literal["owner", "editor", "viewer"]
 
 
@@ -176,6 +178,7 @@ class ActivityTarget(BaseModel):
 class ActivityPublic(BaseModel):
     id: int
     board_id: int
+    seq: int
     actor: UserRef
     verb: str
     target: ActivityTarget

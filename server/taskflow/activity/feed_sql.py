@@ -1,0 +1,105 @@
+"""The activity feed in the SQL database (`activity_entries`), used when MongoDB is not set."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Insert, func, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.activity.feed import ActivityEntry, Actor, Target
+from taskflow.database import Database
+from taskflow.models import ActivityRecord
+
+
+class SqlActivityFeed:
+    """Stores entries idempotently by `(board_id, seq)`: writing one twice keeps exactly one."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def open(self) -> None:
+        """Nothing to prepare: the table comes with the schema migrations."""
+
+    async def close(self) -> None:
+        """Nothing to release: the database belongs to the lifespan."""
+
+    async def ping(self) -> None:
+        await self._db.ping()
+
+    async def write(self, entries: Sequence[ActivityEntry]) -> None:
+        if not entries:
+            return
+        async with self._db.session() as tx:
+            await tx.execute(self._insert_ignoring_duplicates([_row(e) for e in entries]))
+            missing = await self._missing(tx, entries)
+            if missing:
+                await self._store_under_new_ids(tx, missing)
+            await tx.commit()
+
+    async def page(
+        self, board_id: int, *, limit: int, before_seq: int | None
+    ) -> list[ActivityEntry]:
+        query = select(ActivityRecord).where(ActivityRecord.board_id == board_id)
+        if before_seq is not None:
+            query = query.where(ActivityRecord.seq < before_seq)
+        query = query.order_by(ActivityRecord.seq.desc()).limit(limit)
+        async with self._db.session() as tx:
+            records = (await tx.execute(query)).scalars().all()
+        return [_entry(record) for record in records]
+
+    def _insert_ignoring_duplicates(self, rows: list[dict[str, Any]]) -> Insert:
+        insert = sqlite_insert if self._db.is_sqlite else pg_insert
+        return insert(ActivityRecord).values(rows).on_conflict_do_nothing()
+
+    async def _missing(
+        self, tx: AsyncSession, entries: Sequence[ActivityEntry]
+    ) -> list[ActivityEntry]:
+        keys = [(e["board_id"], e["seq"]) for e in entries]
+        present = await tx.execute(
+            select(ActivityRecord.board_id, ActivityRecord.seq).where(
+                tuple_(ActivityRecord.board_id, ActivityRecord.seq).in_(keys)
+            )
+        )
+        stored = {(int(b), int(s)) for b, s in present}
+        return [e for e in entries if (e["board_id"], e["seq"]) not in stored]
+
+    async def _store_under_new_ids(self, tx: AsyncSession, entries: list[ActivityEntry]) -> None:
+        # SQLite reuses the highest rowid after a delete, so an event id can come back after a
+        # board was deleted while that board's activity is kept here. Such an entry is not a
+        # duplicate (its (board_id, seq) is new); it is stored under the next free id instead.
+        for entry in entries:
+            top = (await tx.execute(select(func.max(ActivityRecord.id)))).scalar_one_or_none()
+            await tx.execute(
+                self._insert_ignoring_duplicates([{**_row(entry), "id": (top or 0) + 1}])
+            )
+
+
+def _row(entry: ActivityEntry) -> dict[str, Any]:
+    return {
+        "id": entry["id"],
+        "board_id": entry["board_id"],
+        "seq": entry["seq"],
+        "actor": dict(entry["actor"]),
+        "verb": entry["verb"],
+        "target": dict(entry["target"]),
+        "changes": entry["changes"],
+        "ts": entry["ts"],
+    }
+
+
+def _entry(record: ActivityRecord) -> ActivityEntry:
+    actor, target = record.actor, record.target
+    return ActivityEntry(
+        id=record.id,
+        board_id=record.board_id,
+        seq=record.seq,
+        actor=Actor(id=actor["id"], username=actor["username"]),
+        verb=record.verb,
+        target=Target(type=target["type"], id=target["id"], title=target.get("title")),
+        changes=record.changes,
+        ts=record.ts,
+    )

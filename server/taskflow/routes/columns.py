@@ -1,0 +1,42 @@
+"""Columns: add to a board, rename or reorder, delete when empty."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from taskflow.deps import CommitDep, CurrentUser, SessionDep
+from taskflow.schemas import ColumnCreate, ColumnPublic, ColumnUpdate, PathId
+from taskflow.services import columns
+
+router = APIRouter(prefix="/api", tags=["columns"])
+
+
+@router.post(
+    "/boards/{board_id}/columns", status_code=status.HTTP_201_CREATED, response_model=ColumnPublic
+)
+async def create_column(
+    board_id: PathId, body: ColumnCreate, user: CurrentUser, session: SessionDep, commit: CommitDep
+) -> ColumnPublic:
+    column, event = await columns.create_column(tx=session, actor=user, board_id=board_id, cmd=body)
+    await commit(session, event)
+    return ColumnPublic.model_validate(column)
+
+
+@router.patch("/columns/{column_id}", response_model=ColumnPublic)
+async def update_column(
+    column_id: PathId, body: ColumnUpdate, user: CurrentUser, session: SessionDep, commit: CommitDep
+) -> ColumnPublic:
+    column, event = await columns.update_column(
+        tx=session, actor=user, column_id=column_id, cmd=body
+    )
+    await commit(session, event)
+    return ColumnPublic.model_validate(column)
+
+
+@router.delete("/columns/{column_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_column(
+    column_id: PathId, user: CurrentUser, session: SessionDep, commit: CommitDep
+) -> Response:
+    _, event = await columns.delete_column(tx=session, actor=user, column_id=column_id)
+    await commit(session, event)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

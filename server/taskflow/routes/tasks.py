@@ -1,0 +1,104 @@
+"""Tasks: list in board order, create, read, edit or move (with If-Match), delete."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from taskflow.deps import CommitDep, CurrentUser, SessionDep
+from taskflow.errors import Invalid
+from taskflow.models import Task
+from taskflow.schemas import PathId, TaskCreate, TaskPublic, TaskUpdate
+from taskflow.services import tasks
+
+router = APIRouter(prefix="/api", tags=["tasks"])
+
+_VERSION = re.compile(r'^\s*(?:"([1-9][0-9]{0,17})"|([1-9][0-9]{0,17}))\s*$')
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=100)]
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version an If-Match header demands: `"3"` or `3`; `*` (or no header) demands none."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = _VERSION.match(if_match)
+    if match is None:
+        raise Invalid('If-Match must be a task version, e.g. If-Match: "3"')
+    return int(match.group(1) or match.group(2))
+
+
+def _public(task: Task, response: Response) -> TaskPublic:
+    response.headers["ETag"] = f'"{task.version}"'
+    return TaskPublic.model_validate(task)
+
+
+@router.get("/boards/{board_id}/tasks", response_model=list[TaskPublic])
+async def list_tasks(
+    board_id: PathId,
+    user: CurrentUser,
+    session: SessionDep,
+    column_id: Annotated[PathId | None, Query()] = None,
+) -> list[TaskPublic]:
+    found = await tasks.list_tasks(tx=session, actor=user, board_id=board_id, column_id=column_id)
+    return [TaskPublic.model_validate(task) for task in found]
+
+
+@router.post(
+    "/boards/{board_id}/tasks", status_code=status.HTTP_201_CREATED, response_model=TaskPublic
+)
+async def create_task(
+    board_id: PathId,
+    body: TaskCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    commit: CommitDep,
+    response: Response,
+) -> TaskPublic:
+    task, event = await tasks.create_task(tx=session, actor=user, board_id=board_id, cmd=body)
+    await commit(session, event)
+    return _public(task, response)
+
+
+@router.get("/tasks/{task_id}", response_model=TaskPublic)
+async def get_task(
+    task_id: PathId, user: CurrentUser, session: SessionDep, response: Response
+) -> TaskPublic:
+    return _public(await tasks.get_task(tx=session, actor=user, task_id=task_id), response)
+
+
+@router.patch("/tasks/{task_id}", response_model=TaskPublic)
+async def update_task(
+    task_id: PathId,
+    body: TaskUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    commit: CommitDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> TaskPublic:
+    task, event = await tasks.update_task(
+        tx=session,
+        actor=user,
+        task_id=task_id,
+        cmd=body,
+        expected_version=expected_version(if_match),
+    )
+    await commit(session, event)
+    return _public(task, response)
+
+
+@router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_task(
+    task_id: PathId,
+    user: CurrentUser,
+    session: SessionDep,
+    commit: CommitDep,
+    if_match: IfMatch = None,
+) -> Response:
+    _, event = await tasks.delete_task(
+        tx=session, actor=user, task_id=task_id, expected_version=expected_version(if_match)
+    )
+    await commit(session, event)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,96 @@
+"""Who may do what on a board, and the JSON shapes that events carry."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.errors import Forbidden, NotFound
+from taskflow.models import Board, Column, Member, Task, User
+from taskflow.schemas import ColumnPublic, MemberPublic, Output, TaskPublic
+
+OWNER: Final = "owner"
+EDITOR: Final = "editor"
+VIEWER: Final = "viewer"
+OWNER_ONLY: Final = frozenset({OWNER})
+WRITERS: Final = frozenset({OWNER, EDITOR})
+READERS: Final = frozenset({OWNER, EDITOR, VIEWER})
+
+
+async def member_role(*, tx: AsyncSession, board_id: int, user_id: int) -> str | None:
+    """The user's role on the board; None when not a member or there is no such board."""
+    result = await tx.execute(
+        select(Member.role).where(Member.board_id == board_id, Member.user_id == user_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def require_role(
+    *, tx: AsyncSession, board_id: int, user: User, allowed: Collection[str]
+) -> str:
+    """The user's role if allowed; NotFound for non-members (no leak), Forbidden otherwise."""
+    role = await member_role(tx=tx, board_id=board_id, user_id=user.id)
+    if role is None:
+        raise NotFound("board not found")
+    if role not in allowed:
+        raise Forbidden(f"a board {role} may not do this")
+    return role
+
+
+async def require_role_as(
+    *, tx: AsyncSession, board_id: int, user: User, allowed: Collection[str], missing: str
+) -> str:
+    """`require_role` whose NotFound names the object the caller asked for, not its board."""
+    try:
+        return await require_role(tx=tx, board_id=board_id, user=user, allowed=allowed)
+    except NotFound:
+        raise NotFound(missing) from None
+
+
+def task_data(task: Task) -> dict[str, Any]:
+    """The task as TaskPublic JSON (event data, activity values)."""
+    return TaskPublic.model_validate(task).model_dump(mode="json")
+
+
+def column_data(column: Column) -> dict[str, Any]:
+    """The column as ColumnPublic JSON."""
+    return ColumnPublic.model_validate(column).model_dump(mode="json")
+
+
+class _BoardData(Output):
+    # No `role`: every subscriber receives the same event frame.
+    id: int
+    name: str
+    owner_id: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def board_data(board: Board) -> dict[str, Any]:
+    """The board as event data: BoardPublic JSON without the per-caller role and seq."""
+    return _BoardData.model_validate(board).model_dump(mode="json")
+
+
+def member_data(member: MemberPublic) -> dict[str, Any]:
+    """The member as MemberPublic JSON."""
+    return member.model_dump(mode="json")
+
+
+def diff(
+    before: dict[str, Any], after: dict[str, Any], fields: Collection[str]
+) -> dict[str, dict[str, Any]]:
+    """Activity `changes`: {field: {"from", "to"}} for each of `fields` whose JSON value changed."""
+    return {
+        field: {"from": before.get(field), "to": after.get(field)}
+        for field in fields
+        if before.get(field) != after.get(field)
+    }
+
+
+def created(after: dict[str, Any], fields: Collection[str]) -> dict[str, dict[str, Any]]:
+    """Activity `changes` of a new object: its non-empty `fields`, each from None."""
+    return {f: {"from": None, "to": after[f]} for f in fields if after.get(f) not in (None, "")}

@@ -1,0 +1,165 @@
+"""Columns of a board: add, rename, reorder and delete (only when empty)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.errors import Conflict, Invalid, NotFound
+from taskflow.models import Column, Task, User
+from taskflow.schemas import ColumnCreate, ColumnUpdate
+from taskflow.services import ordering
+from taskflow.services.access import (
+    WRITERS,
+    column_data,
+    created,
+    diff,
+    require_role,
+    require_role_as,
+)
+from taskflow.services.events import Activity, Event, claim_next_seq, record_event
+from taskflow.types import utcnow
+
+MISSING = "column not found"
+DEFAULT_NAMES = ("To do", "In progress", "Done")
+FIELDS = ("name", "position")
+
+
+async def create_column(
+    *, tx: AsyncSession, actor: User, board_id: int, cmd: ColumnCreate
+) -> tuple[Column, Event]:
+    """Add a column, last unless before_id/after_id place it."""
+    await require_role(tx=tx, board_id=board_id, user=actor, allowed=WRITERS)
+    seq = await claim_next_seq(tx, board_id)
+    position = await _placement(
+        tx, board_id=board_id, moving_id=None, before_id=cmd.before_id, after_id=cmd.after_id
+    )
+    now = utcnow()
+    column = Column(
+        board_id=board_id, name=cmd.name, position=position, created_at=now, updated_at=now
+    )
+    tx.add(column)
+    await tx.flush()
+    data = column_data(column)
+    activity = Activity("column.created", "column", column.id, column.name, created(data, FIELDS))
+    event = await record_event(
+        tx, board_id=board_id, seq=seq, name="column.created", actor=actor, data=data,
+        activity=activity,
+    )  # fmt: skip
+    return column, event
+
+
+async def update_column(
+    *, tx: AsyncSession, actor: User, column_id: int, cmd: ColumnUpdate
+) -> tuple[Column, Event]:
+    """Rename and/or move a column among the board's columns."""
+    column, seq = await _lock_for_write(tx, actor=actor, column_id=column_id)
+    if not cmd.model_fields_set:
+        raise Invalid("nothing to change: give name, before_id or after_id")
+    if "name" in cmd.model_fields_set and cmd.name is None:
+        raise Invalid("name cannot be null")
+    before = column_data(column)
+    if cmd.name is not None:
+        column.name = cmd.name
+    if cmd.before_id is not None or cmd.after_id is not None:
+        column.position = await _placement(
+            tx,
+            board_id=column.board_id,
+            moving_id=column.id,
+            before_id=cmd.before_id,
+            after_id=cmd.after_id,
+        )
+    column.updated_at = utcnow()
+    await tx.flush()
+    data = column_data(column)
+    activity = Activity(
+        "column.updated", "column", column.id, column.name, diff(before, data, FIELDS)
+    )
+    event = await record_event(
+        tx, board_id=column.board_id, seq=seq, name="column.updated", actor=actor, data=data,
+        activity=activity,
+    )  # fmt: skip
+    return column, event
+
+
+async def delete_column(*, tx: AsyncSession, actor: User, column_id: int) -> tuple[Column, Event]:
+    """Delete an empty column; one that still holds tasks raises Conflict."""
+    column, seq = await _lock_for_write(tx, actor=actor, column_id=column_id)
+    held = await tx.execute(select(func.count()).where(Task.column_id == column.id))
+    if held.scalar_one():
+        raise Conflict("the column still holds tasks: move or delete them first")
+    await tx.delete(column)
+    await tx.flush()
+    activity = Activity("column.deleted", "column", column.id, column.name, {})
+    event = await record_event(
+        tx, board_id=column.board_id, seq=seq, name="column.deleted", actor=actor,
+        data={"id": column.id, "board_id": column.board_id}, activity=activity,
+    )  # fmt: skip
+    return column, event
+
+
+async def board_columns(*, tx: AsyncSession, board_id: int) -> list[Column]:
+    """The board's columns in order (no access check: callers have done it)."""
+    query = select(Column).where(Column.board_id == board_id)
+    return list((await tx.execute(query.order_by(Column.position, Column.id))).scalars())
+
+
+def default_columns(board_id: int) -> list[Column]:
+    """The columns every new board starts with (not events: the board is new)."""
+    now = utcnow()
+    return [
+        Column(board_id=board_id, name=name, position=key, created_at=now, updated_at=now)
+        for name, key in zip(DEFAULT_NAMES, ordering.first_keys(len(DEFAULT_NAMES)), strict=True)
+    ]
+
+
+async def _lock_for_write(tx: AsyncSession, *, actor: User, column_id: int) -> tuple[Column, int]:
+    located = await tx.execute(select(Column.board_id).where(Column.id == column_id))
+    board_id = located.scalar_one_or_none()
+    if board_id is None:
+        raise NotFound(MISSING)
+    await require_role_as(tx=tx, board_id=board_id, user=actor, allowed=WRITERS, missing=MISSING)
+    seq = await claim_next_seq(tx, board_id)
+    query = select(Column).where(Column.id == column_id).execution_options(populate_existing=True)
+    column = (await tx.execute(query)).scalar_one_or_none()
+    if column is None:
+        raise NotFound(MISSING)
+    return column, seq
+
+
+async def _placement(
+    tx: AsyncSession,
+    *,
+    board_id: int,
+    moving_id: int | None,
+    before_id: int | None,
+    after_id: int | None,
+) -> str:
+    if moving_id is not None and moving_id in (before_id, after_id):
+        raise Invalid("a column cannot be placed next to itself")
+    before = await _neighbour(tx, board_id=board_id, column_id=before_id, field="before_id")
+    after = await _neighbour(tx, board_id=board_id, column_id=after_id, field="after_id")
+    return await ordering.place(
+        tx,
+        model=Column,
+        scope=Column.board_id == board_id,
+        moving_id=moving_id,
+        before=before,
+        after=after,
+    )
+
+
+async def _neighbour(
+    tx: AsyncSession, *, board_id: int, column_id: int | None, field: str
+) -> Column | None:
+    if column_id is None:
+        return None
+    query = (
+        select(Column)
+        .where(Column.id == column_id, Column.board_id == board_id)
+        .execution_options(populate_existing=True)
+    )
+    column = (await tx.execute(query)).scalar_one_or_none()
+    if column is None:
+        raise Invalid(f"{field} is not a column of this board")
+    return column

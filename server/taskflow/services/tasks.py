@@ -1,0 +1,287 @@
+"""Tasks: create, edit, move and delete, with optimistic concurrency through `version`."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.errors import Invalid, NotFound, VersionConflict
+from taskflow.models import Column, Task, User
+from taskflow.schemas import TaskCreate, TaskUpdate
+from taskflow.services import ordering
+from taskflow.services.access import (
+    READERS,
+    WRITERS,
+    created,
+    diff,
+    member_role,
+    require_role,
+    require_role_as,
+    task_data,
+)
+from taskflow.services.events import Activity, Event, claim_next_seq, record_event
+from taskflow.types import utcnow
+
+MISSING = "task not found"
+CREATED_FIELDS = ("title", "description", "column_id", "assignee_id", "due_date")
+UPDATED_FIELDS = ("title", "description", "column_id", "position", "assignee_id", "due_date")
+NOT_NULL = ("title", "description", "column_id")
+
+
+async def create_task(
+    *, tx: AsyncSession, actor: User, board_id: int, cmd: TaskCreate
+) -> tuple[Task, Event]:
+    """Add a task (default: first column, last place) and its task.created event."""
+    await require_role(tx=tx, board_id=board_id, user=actor, allowed=WRITERS)
+    seq = await claim_next_seq(tx, board_id)
+    column_id, position = await _placement(
+        tx,
+        board_id=board_id,
+        moving=None,
+        column_id=cmd.column_id,
+        before_id=cmd.before_id,
+        after_id=cmd.after_id,
+    )
+    if cmd.assignee_id is not None:
+        await _require_assignee(tx, board_id=board_id, user_id=cmd.assignee_id)
+    now = utcnow()
+    task = Task(
+        board_id=board_id,
+        column_id=column_id,
+        title=cmd.title,
+        description=cmd.description,
+        position=position,
+        assignee_id=cmd.assignee_id,
+        due_date=cmd.due_date,
+        version=1,
+        created_by=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    tx.add(task)
+    await tx.flush()
+    data = task_data(task)
+    activity = Activity("task.created", "task", task.id, task.title, created(data, CREATED_FIELDS))
+    event = await record_event(
+        tx, board_id=board_id, seq=seq, name="task.created", actor=actor, data=data,
+        activity=activity,
+    )  # fmt: skip
+    return task, event
+
+
+async def update_task(
+    *,
+    tx: AsyncSession,
+    actor: User,
+    task_id: int,
+    cmd: TaskUpdate,
+    board_id: int | None = None,
+    expected_version: int | None = None,
+) -> tuple[Task, Event]:
+    """Change fields and/or move the task; a stale version raises VersionConflict."""
+    task, seq = await _lock_for_write(tx, actor=actor, task_id=task_id, board_id=board_id)
+    _check_version(task, expected_version if expected_version is not None else cmd.version)
+    fields = cmd.model_fields_set - {"version"}
+    if not fields:
+        raise Invalid("nothing to change: give at least one task field")
+    for name in NOT_NULL:
+        if name in fields and getattr(cmd, name) is None:
+            raise Invalid(f"{name} cannot be null")
+    before = task_data(task)
+    if cmd.title is not None:
+        task.title = cmd.title
+    if cmd.description is not None:
+        task.description = cmd.description
+    if "assignee_id" in fields:
+        if cmd.assignee_id is not None:
+            await _require_assignee(tx, board_id=task.board_id, user_id=cmd.assignee_id)
+        task.assignee_id = cmd.assignee_id
+    if "due_date" in fields:
+        task.due_date = cmd.due_date
+    if _is_move(task, cmd):
+        task.column_id, task.position = await _placement(
+            tx,
+            board_id=task.board_id,
+            moving=task,
+            column_id=cmd.column_id,
+            before_id=cmd.before_id,
+            after_id=cmd.after_id,
+        )
+    task.version += 1
+    task.updated_at = utcnow()
+    await tx.flush()
+    data = task_data(task)
+    changes = diff(before, data, UPDATED_FIELDS)
+    moved = "column_id" in changes or "position" in changes
+    activity = Activity(
+        "task.moved" if moved else "task.updated", "task", task.id, task.title, changes
+    )
+    event = await record_event(
+        tx, board_id=task.board_id, seq=seq, name="task.updated", actor=actor, data=data,
+        activity=activity,
+    )  # fmt: skip
+    return task, event
+
+
+async def delete_task(
+    *,
+    tx: AsyncSession,
+    actor: User,
+    task_id: int,
+    board_id: int | None = None,
+    expected_version: int | None = None,
+) -> tuple[Task, Event]:
+    """Delete the task; a stale version raises VersionConflict."""
+    task, seq = await _lock_for_write(tx, actor=actor, task_id=task_id, board_id=board_id)
+    _check_version(task, expected_version)
+    await tx.delete(task)
+    await tx.flush()
+    data = {"id": task.id, "board_id": task.board_id, "column_id": task.column_id}
+    activity = Activity("task.deleted", "task", task.id, task.title, {})
+    event = await record_event(
+        tx, board_id=task.board_id, seq=seq, name="task.deleted", actor=actor, data=data,
+        activity=activity,
+    )  # fmt: skip
+    return task, event
+
+
+async def get_task(*, tx: AsyncSession, actor: User, task_id: int) -> Task:
+    """One task of a board the actor is a member of."""
+    board_id = await _board_of(tx, task_id)
+    if board_id is None:
+        raise NotFound(MISSING)
+    await require_role_as(tx=tx, board_id=board_id, user=actor, allowed=READERS, missing=MISSING)
+    return await _fresh(tx, task_id)
+
+
+async def list_tasks(
+    *, tx: AsyncSession, actor: User, board_id: int, column_id: int | None = None
+) -> list[Task]:
+    """The board's tasks (or one column's) in board order: columns in order, then tasks."""
+    await require_role(tx=tx, board_id=board_id, user=actor, allowed=READERS)
+    query = (
+        select(Task)
+        .join(Column, Column.id == Task.column_id)
+        .where(Task.board_id == board_id)
+        .order_by(Column.position, Column.id, Task.position, Task.id)
+    )
+    if column_id is not None:
+        await _require_column(tx, board_id=board_id, column_id=column_id)
+        query = query.where(Task.column_id == column_id)
+    return list((await tx.execute(query)).scalars())
+
+
+async def _lock_for_write(
+    tx: AsyncSession, *, actor: User, task_id: int, board_id: int | None
+) -> tuple[Task, int]:
+    located = await _board_of(tx, task_id)
+    if located is None or (board_id is not None and located != board_id):
+        raise NotFound(MISSING)
+    await require_role_as(tx=tx, board_id=located, user=actor, allowed=WRITERS, missing=MISSING)
+    seq = await claim_next_seq(tx, located)
+    # Read again under the board lock: a writer that committed meanwhile is now visible.
+    return await _fresh(tx, task_id), seq
+
+
+async def _board_of(tx: AsyncSession, task_id: int) -> int | None:
+    result = await tx.execute(select(Task.board_id).where(Task.id == task_id))
+    return result.scalar_one_or_none()
+
+
+async def _fresh(tx: AsyncSession, task_id: int) -> Task:
+    query = select(Task).where(Task.id == task_id).execution_options(populate_existing=True)
+    task = (await tx.execute(query)).scalar_one_or_none()
+    if task is None:
+        raise NotFound(MISSING)
+    return task
+
+
+def _check_version(task: Task, expected: int | None) -> None:
+    if expected is not None and expected != task.version:
+        raise VersionConflict(
+            f"task {task.id} is at version {task.version}, not {expected}",
+            detail=task_data(task),
+        )
+
+
+def _is_move(task: Task, cmd: TaskUpdate) -> bool:
+    if cmd.before_id is not None or cmd.after_id is not None:
+        return True
+    # The same column again without neighbours is not a move: the task keeps its place.
+    return cmd.column_id is not None and cmd.column_id != task.column_id
+
+
+async def _placement(
+    tx: AsyncSession,
+    *,
+    board_id: int,
+    moving: Task | None,
+    column_id: int | None,
+    before_id: int | None,
+    after_id: int | None,
+) -> tuple[int, str]:
+    """Target column and position; every id must belong to the board (else Invalid)."""
+    if moving is not None and moving.id in (before_id, after_id):
+        raise Invalid("a task cannot be placed next to itself")
+    before = await _neighbour(tx, board_id=board_id, task_id=before_id, field="before_id")
+    after = await _neighbour(tx, board_id=board_id, task_id=after_id, field="after_id")
+    neighbour_columns = {t.column_id for t in (before, after) if t is not None}
+    if column_id is not None:
+        await _require_column(tx, board_id=board_id, column_id=column_id)
+        if neighbour_columns - {column_id}:
+            raise Invalid("before_id and after_id must be tasks of column_id")
+    elif len(neighbour_columns) > 1:
+        raise Invalid("before_id and after_id are in different columns")
+    elif neighbour_columns:
+        column_id = neighbour_columns.pop()
+    else:
+        column_id = await _first_column(tx, board_id=board_id)
+    position = await ordering.place(
+        tx,
+        model=Task,
+        scope=Task.column_id == column_id,
+        moving_id=moving.id if moving is not None else None,
+        before=before,
+        after=after,
+    )
+    return column_id, position
+
+
+async def _neighbour(
+    tx: AsyncSession, *, board_id: int, task_id: int | None, field: str
+) -> Task | None:
+    if task_id is None:
+        return None
+    query = (
+        select(Task)
+        .where(Task.id == task_id, Task.board_id == board_id)
+        .execution_options(populate_existing=True)
+    )
+    task = (await tx.execute(query)).scalar_one_or_none()
+    if task is None:
+        raise Invalid(f"{field} is not a task of this board")
+    return task
+
+
+async def _require_column(tx: AsyncSession, *, board_id: int, column_id: int) -> None:
+    query = select(Column.id).where(Column.id == column_id, Column.board_id == board_id)
+    if (await tx.execute(query)).scalar_one_or_none() is None:
+        raise Invalid("column_id is not a column of this board")
+
+
+async def _first_column(tx: AsyncSession, *, board_id: int) -> int:
+    query = (
+        select(Column.id)
+        .where(Column.board_id == board_id)
+        .order_by(Column.position, Column.id)
+        .limit(1)
+    )
+    column_id = (await tx.execute(query)).scalar_one_or_none()
+    if column_id is None:
+        raise Invalid("the board has no column to put the task in")
+    return int(column_id)
+
+
+async def _require_assignee(tx: AsyncSession, *, board_id: int, user_id: int) -> None:
+    if await member_role(tx=tx, board_id=board_id, user_id=user_id) is None:
+        raise Invalid("assignee_id is not a member of this board")
