@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from taskflow.commit import Committer
@@ -17,7 +18,7 @@ from taskflow.models import User
 from taskflow.realtime import protocol
 from taskflow.realtime.protocol import ClientFrame
 from taskflow.schemas import TaskCreate, TaskUpdate
-from taskflow.services import tasks
+from taskflow.services import idempotency, tasks
 from taskflow.services.events import Event
 
 log = logging.getLogger("taskflow.realtime")
@@ -57,7 +58,7 @@ class CommandRunner:
 
     async def run(self, *, actor: User, board_id: int, frame: ClientFrame) -> str:
         try:
-            event = await self._execute(actor=actor, board_id=board_id, frame=frame)
+            return await self._run_once(actor=actor, board_id=board_id, frame=frame)
         except ValidationError as exc:
             return self._error(frame, "invalid", describe(exc))
         except VersionConflict as exc:  # the current task comes along, as REST's 412 does
@@ -67,42 +68,69 @@ class CommandRunner:
         except (OperationalError, DBAPIError, PoolTimeout, ConnectionError, OSError) as exc:
             log.error("command %s failed, database unavailable: %s", frame.type, type(exc).__name__)
             return self._error(frame, "unavailable", "database unavailable, try again")
+
+    async def _run_once(self, *, actor: User, board_id: int, frame: ClientFrame) -> str:
+        """Apply the command; a `ref` seen before from this user on this board replays its ack."""
+        scope = f"ws:{board_id}"
+        async with self.db.session() as tx:
+            if frame.ref is not None:
+                stored = await idempotency.recall(tx, user_id=actor.id, scope=scope, key=frame.ref)
+                if stored is not None:
+                    WS_COMMANDS.labels(frame.type, "replayed").inc()
+                    return str(stored.body)
+            event = await self._execute(tx, actor=actor, board_id=board_id, frame=frame)
+            reply = protocol.ack(ref=frame.ref, seq=event.seq, data=event.data)
+            try:
+                if frame.ref is not None:
+                    await idempotency.remember(
+                        tx,
+                        user_id=actor.id,
+                        scope=scope,
+                        key=frame.ref,
+                        status_code=200,
+                        body=reply,
+                    )
+                await self.commit(tx, event)
+            except IntegrityError:
+                # A twin with the same ref won the race: its change stands, ours is rolled back.
+                await tx.rollback()
+                stored = await idempotency.recall(
+                    tx, user_id=actor.id, scope=scope, key=frame.ref or ""
+                )
+                if stored is None:
+                    raise
+                return str(stored.body)
         WS_COMMANDS.labels(frame.type, "ack").inc()
-        return protocol.ack(ref=frame.ref, seq=event.seq, data=event.data)
+        return reply
 
     def _error(self, frame: ClientFrame, code: str, message: str, data: Any = None) -> str:
         WS_COMMANDS.labels(frame.type, code).inc()
         return protocol.error(ref=frame.ref, code=code, message=message, data=data)
 
-    async def _execute(self, *, actor: User, board_id: int, frame: ClientFrame) -> Event:
+    async def _execute(
+        self, tx: AsyncSession, *, actor: User, board_id: int, frame: ClientFrame
+    ) -> Event:
         data = frame.data
-        async with self.db.session() as tx:
-            if frame.type == "task.create":
-                _, event = await tasks.create_task(
-                    tx=tx, actor=actor, board_id=board_id, cmd=TaskCreate.model_validate(data)
-                )
-            elif frame.type == "task.update":
-                task_id = _task_id(data)
-                fields = {key: value for key, value in data.items() if key != "id"}
-                _, event = await tasks.update_task(
-                    tx=tx,
-                    actor=actor,
-                    task_id=task_id,
-                    cmd=TaskUpdate.model_validate(fields),
-                    board_id=board_id,
-                    expected_version=_version(data),
-                )
-            else:
-                task_id = _task_id(data)
-                unknown = set(data) - {"id", "version"}
-                if unknown:
-                    raise Invalid(f"unknown fields: {', '.join(sorted(unknown))[:100]}")
-                _, event = await tasks.delete_task(
-                    tx=tx,
-                    actor=actor,
-                    task_id=task_id,
-                    board_id=board_id,
-                    expected_version=_version(data),
-                )
-            await self.commit(tx, event)
+        if frame.type == "task.create":
+            cmd = TaskCreate.model_validate(data)
+            _, event = await tasks.create_task(tx=tx, actor=actor, board_id=board_id, cmd=cmd)
+            return event
+        task_id = _task_id(data)
+        if frame.type == "task.update":
+            fields = {key: value for key, value in data.items() if key != "id"}
+            _, event = await tasks.update_task(
+                tx=tx,
+                actor=actor,
+                task_id=task_id,
+                cmd=TaskUpdate.model_validate(fields),
+                board_id=board_id,
+                expected_version=_version(data),
+            )
+            return event
+        unknown = set(data) - {"id", "version"}
+        if unknown:
+            raise Invalid(f"unknown fields: {', '.join(sorted(unknown))[:100]}")
+        _, event = await tasks.delete_task(
+            tx=tx, actor=actor, task_id=task_id, board_id=board_id, expected_version=_version(data)
+        )
         return event

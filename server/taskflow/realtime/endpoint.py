@@ -159,11 +159,11 @@ class LiveBoardEndpoint:
                 )
                 continue
             if len(text) > max_bytes // 4 and len(text.encode()) > max_bytes:
-                connection.abort(protocol.CLOSE_FRAME_TOO_LARGE, "frame too large")
+                connection.close(protocol.CLOSE_FRAME_TOO_LARGE, "frame too large")
                 continue
             verdict = throttle.admit()
             if verdict is Verdict.DISCONNECT:
-                connection.abort(protocol.CLOSE_TOO_MANY_COMMANDS, "too many commands")
+                connection.close(protocol.CLOSE_TOO_MANY_COMMANDS, "too many commands")
                 continue
             try:
                 frame = parse_client_frame(text)
