@@ -204,3 +204,20 @@ async def test_many_writers_one_order(
         seqs = [event["seq"] for event in await tab.events_until(20)]
         assert seqs == list(range(1, 21))
         await tab.close()
+
+
+async def test_a_command_resent_with_the_same_ref_is_applied_once(
+    http: httpx.AsyncClient, server_url: str, owner: Account
+) -> None:
+    board = await new_board(http, owner)
+    first = await join(server_url, board["id"], owner)
+    ack = await first.command("task.create", {"title": "exactly once"}, ref="retry-1")
+    await first.close()  # as if the connection dropped before the client saw the ack
+    second = await join(server_url, board["id"], owner, since=0)
+    again = await second.command("task.create", {"title": "exactly once"}, ref="retry-1")
+    assert again == ack
+    other = await second.command("task.create", {"title": "a new ref"}, ref="retry-2")
+    assert other["seq"] == ack["seq"] + 1
+    tasks = (await http.get(f"/api/boards/{board['id']}/tasks", headers=owner.headers)).json()
+    assert [task["title"] for task in tasks] == ["exactly once", "a new ref"]
+    await second.close()
