@@ -12,10 +12,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from devstack import Stack, StackOptions
 from taskflow.config import Settings
 from taskflow.main import create_app
 from tests.support.databases import PostgresTestDatabase, SqliteTemplate
 from tests.support.servers import running_server
+from tests.support.stack import heal
 
 ROOT = Path(__file__).resolve().parents[1]
 # One unit for every wait in the suite; a slow machine scales it up (websockets does the same).
@@ -127,3 +129,25 @@ def make_account(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
         return await register(client, username)
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def stack_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """PostgreSQL, a Redis and a MongoDB wire server of its own, two replicas, Nginx."""
+    options = StackOptions(
+        replicas=2,
+        own_redis=True,
+        own_mongo=True,
+        workdir=tmp_path_factory.mktemp("stack"),
+        extra_env={"WS_CONNECTIONS_PER_USER": "1000"},
+        start_timeout=60 * TIMEOUT_UNIT,
+    )
+    with Stack(options) as running:
+        yield running
+
+
+@pytest.fixture
+def stack(stack_session: Stack) -> Stack:
+    """The session's stack, whole again: replicas, Redis and MongoDB running."""
+    heal(stack_session)
+    return stack_session
