@@ -139,6 +139,9 @@ export class ActivityPanel {
 
 function describeVerb(item) {
   const verb = String(item.verb ?? '').split('.').pop();
-  if (verb === 'updated' && item.changes && 'column_id' in item.changes) return 'moved';
+  const fields = Object.keys(item.changes || {});
+  // A reorder changes only the position (or nothing the feed shows): say what the user did.
+  if (verb === 'updated' && (fields.includes('column_id') ||
+      fields.every((f) => f === 'position' || f === 'version'))) return 'moved';
   return verb || 'changed';
 }

@@ -1,7 +1,8 @@
 // Entry point: routes between the sign-in, board list and board views, and owns what they share
 // (the top bar, the session-expired path).
-import { onUnauthorized } from './api.js';
+import { getMe, onUnauthorized } from './api.js';
 import { getUser, isSignedIn, signOut } from './auth.js';
+import { getToken, saveSession } from './session.js';
 import { avatar } from './avatar.js';
 import { h, replace } from './dom.js';
 import { closeMenu } from './menu.js';
@@ -45,7 +46,7 @@ function render() {
   active?.destroy?.();
   active = null;
 
-  let route = currentRoute();
+  const route = currentRoute();
   const publicRoute = route.name === 'signin' || route.name === 'signup';
   if (!isSignedIn() && !publicRoute) {
     navigate('/signin');
@@ -53,6 +54,14 @@ function render() {
   }
   if (isSignedIn() && (publicRoute || route.name === 'default')) {
     navigate('/boards');
+    return;
+  }
+  if (isSignedIn() && !getUser()) {
+    // A token without a profile (e.g. set by a test or an older tab): fetch who we are first.
+    getMe().then((user) => {
+      saveSession(getToken(), user);
+      render();
+    }, () => {});
     return;
   }
   renderTopbar();

@@ -57,7 +57,7 @@ export class BoardActions {
   async updateTask(taskId, fields, baseVersion) {
     const settle = this.store.optimistic((draft) => {
       const current = draft.tasks.get(taskId);
-      if (current) draft.tasks.set(taskId, { ...current, ...fields, pending: true });
+      if (current) draft.tasks.set(taskId, { ...current, ...fields });
     });
     try {
       const task = await api.updateTask(taskId, fields, baseVersion);
@@ -85,7 +85,7 @@ export class BoardActions {
         afterId == null && beforeId == null
           ? between(lastPosition(draft.tasks, columnId, task.id), null)
           : between(lo ?? null, hi ?? null);
-      draft.tasks.set(task.id, { ...current, column_id: columnId, position, pending: true });
+      draft.tasks.set(task.id, { ...current, column_id: columnId, position });
     });
     try {
       const body = { column_id: columnId, ...placementBody({ beforeId, afterId }) };
@@ -180,7 +180,7 @@ export class BoardActions {
   async patchColumn(column, body, change, verb) {
     const settle = this.store.optimistic((draft) => {
       const current = draft.columns.get(column.id);
-      if (current) draft.columns.set(column.id, { ...change(current, draft), pending: true });
+      if (current) draft.columns.set(column.id, change(current, draft));
     });
     try {
       const updated = await api.updateColumn(column.id, body);

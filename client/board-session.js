@@ -43,6 +43,8 @@ export class BoardSession {
     switch (frame.type) {
       case 'hello':
         this.onPresence(frame.presence || []);
+        // The board is behind what we have (e.g. restored from a backup): our seq means nothing.
+        if (typeof frame.seq === 'number' && frame.seq < this.store.seq) this.resync();
         break;
       case 'presence':
         this.onPresence(frame.users || []);

@@ -271,9 +271,16 @@ export class CardEditor {
   }
 
   overwrite(current) {
-    // Diff against their version, so fields the user did not touch keep the teammate's values.
+    // Re-apply only the fields the user edited on top of their version: fields the user did not
+    // touch keep the teammate's values instead of being reverted to what the dialog first showed.
+    const mine = this.read();
+    const merged = valuesOf(current);
+    for (const key of Object.keys(merged)) {
+      if (mine[key] !== this.state.initial[key]) merged[key] = mine[key];
+    }
     this.state.base = current.version;
     this.state.initial = valuesOf(current);
+    this.fill(merged);
     this.save();
   }
 

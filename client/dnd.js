@@ -123,7 +123,8 @@ export function sortable(root, o) {
         const sourceFirst = source.compareDocumentPosition(hovered) & Node.DOCUMENT_POSITION_FOLLOWING;
         ref = sourceFirst ? hovered.nextElementSibling : hovered;
       } else {
-        ref = along < mid(hovered) ? hovered : hovered.nextElementSibling;
+        // From another list: the upper half (the centre included) means "before".
+        ref = along <= mid(hovered) + 2 ? hovered : hovered.nextElementSibling;
       }
     } else if (hovered === source) {
       return;

@@ -5,8 +5,14 @@ let region = null;
 
 function ensureRegion() {
   if (!region || !region.isConnected) {
-    region = h('div', { class: 'toasts', 'aria-live': 'polite', 'aria-relevant': 'additions' });
+    region = h('div', { class: 'toasts', 'aria-live': 'polite', 'aria-relevant': 'additions',
+      popover: 'manual' });
     document.body.append(region);
+  }
+  // A modal <dialog> lives in the top layer; re-showing the popover puts toasts above it.
+  if (region.showPopover) {
+    if (region.matches(':popover-open')) region.hidePopover();
+    region.showPopover();
   }
   return region;
 }
