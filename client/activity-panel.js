@@ -100,10 +100,11 @@ export class ActivityPanel {
     const verb = describeVerb(item);
     const type = TYPE_NAME[item.target?.type] ?? item.target?.type ?? '';
     const title = item.target?.title;
-    const changes = Object.entries(item.changes || {})
-      .filter(([field]) => field !== 'position' && field !== 'version')
-      .map(([field, change]) => this.describeChange(field, change))
-      .filter(Boolean);
+    const changes = isCreation(verb) ? this.describeCreation(item.changes || {})
+      : Object.entries(item.changes || {})
+        .filter(([field]) => field !== 'position' && field !== 'version')
+        .map(([field, change]) => this.describeChange(field, change))
+        .filter(Boolean);
     return h('li', { class: 'activity-item', testid: `activity-item-${item.id}` },
       avatar(item.actor, { size: 'sm' }),
       h('div', { class: 'activity-text' },
@@ -111,6 +112,14 @@ export class ActivityPanel {
           title ? [' ', h('span', { class: 'activity-target' }, `“${title}”`)] : null),
         changes.length ? h('ul', { class: 'activity-changes' }, changes.map((c) => h('li', {}, c))) : null,
         h('time', { class: 'muted', datetime: item.ts, title: formatFull(item.ts) }, timeAgo(item.ts))));
+  }
+
+  /** For something new, "from none" is noise: say only where it went and with which role. */
+  describeCreation(changes) {
+    const lines = [];
+    if (changes.column_id?.to != null) lines.push(`in ${this.columnName(changes.column_id.to)}`);
+    if (changes.role?.to) lines.push(`as ${changes.role.to}`);
+    return lines;
   }
 
   describeChange(field, { from, to } = {}) {
@@ -136,6 +145,8 @@ export class ActivityPanel {
     return this.store.view().membersById.get(id)?.username ?? `user #${id}`;
   }
 }
+
+const isCreation = (verb) => verb === 'created' || verb === 'added';
 
 function describeVerb(item) {
   const verb = String(item.verb ?? '').split('.').pop();

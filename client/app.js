@@ -15,6 +15,7 @@ import { boardView } from './board-view.js';
 const main = document.getElementById('main');
 const userSlot = document.getElementById('topbar-user');
 let active = null; // the mounted view: {destroy()}
+let profileFailed = false;
 
 const SESSION_EXPIRED = 'Your session has ended. Please sign in again.';
 
@@ -56,12 +57,13 @@ function render() {
     navigate('/boards');
     return;
   }
-  if (isSignedIn() && !getUser()) {
+  if (isSignedIn() && !getUser() && !profileFailed) {
     // A token without a profile (e.g. set by a test or an older tab): fetch who we are first.
-    getMe().then((user) => {
-      saveSession(getToken(), user);
-      render();
-    }, () => {});
+    getMe().then((user) => saveSession(getToken(), user), (error) => {
+      profileFailed = error.status !== 401; // 401 already went to sign-in
+    }).then(() => {
+      if (isSignedIn()) render();
+    });
     return;
   }
   renderTopbar();

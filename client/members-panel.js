@@ -32,11 +32,12 @@ export function membersPanel({ actions, me }) {
     error.hidden = true;
     try {
       await actions.addMember(name, role.value);
-      username.value = '';
+      if (username.value.trim() === name) username.value = ''; // not what was typed meanwhile
       username.focus();
     } catch (err) {
       error.textContent = err.status === 404 ? `No user called “${name}”.`
-        : err.status === 409 ? `${name} is already a member.` : err.message;
+        : err.status === 409 ? `${name} is already a member.`
+          : `Could not add “${name}”: ${err.message}`;
       error.hidden = false;
     } finally {
       submit.disabled = false;
