@@ -139,7 +139,8 @@ export function boardView(root, boardId, { me, expireSession }) {
     page.classList.toggle('read-only', !view.canEdit);
     page.dataset.role = view.role;
     renderBoardMenu(view);
-    membersToggle.textContent = `Members · ${view.members.length}`;
+    replace(membersToggle, 'Members',
+      h('span', { class: 'toggle-count' }, ` · ${view.members.length}`));
 
     const ctx = columnContext(view);
     syncChildren(columnsEl, view.columns, {
