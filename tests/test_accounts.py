@@ -87,10 +87,14 @@ async def test_racing_registrations_give_one_201_and_409s(client, app) -> None: 
 
 async def test_token_and_me(client: httpx.AsyncClient) -> None:
     account = await register(client, "carol")
-    response = await client.post("/api/auth/token", data={"username": "carol", "password": account.password})
+    response = await client.post(
+        "/api/auth/token", data={"username": "carol", "password": account.password}
+    )
     body = response.json()
     assert body["token_type"] == "bearer" and body["expires_in"] == 3600
-    me = await client.get("/api/users/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    me = await client.get(
+        "/api/users/me", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
     assert me.status_code == 200 and me.json()["username"] == "carol"
     assert "password" not in me.text and "hash" not in me.text
 
@@ -98,7 +102,9 @@ async def test_token_and_me(client: httpx.AsyncClient) -> None:
 async def test_wrong_password_and_unknown_user_are_the_same_401(client: httpx.AsyncClient) -> None:
     await register(client, "dave")
     wrong = await client.post("/api/auth/token", data={"username": "dave", "password": "nope-nope"})
-    unknown = await client.post("/api/auth/token", data={"username": "erin", "password": "nope-nope"})
+    unknown = await client.post(
+        "/api/auth/token", data={"username": "erin", "password": "nope-nope"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     missing = await client.post("/api/auth/token", data={"username": "dave"})
@@ -116,7 +122,11 @@ async def test_me_requires_a_valid_token(client: httpx.AsyncClient, header: str 
 async def test_expired_wrong_key_and_unsigned_tokens_are_refused(client, settings) -> None:  # type: ignore[no-untyped-def]
     account = await register(client, "frank")
     now = datetime.now(UTC)
-    claims = {"sub": str(account.id), "iat": now - timedelta(hours=2), "exp": now - timedelta(hours=1)}
+    claims = {
+        "sub": str(account.id),
+        "iat": now - timedelta(hours=2),
+        "exp": now - timedelta(hours=1),
+    }
     expired = jwt.encode(claims, settings.secret_key, algorithm="HS256")
     fresh = {**claims, "exp": now + timedelta(hours=1)}
     wrong_key = jwt.encode(fresh, "another-key-another-key-another-key!", algorithm="HS256")
@@ -129,9 +139,13 @@ async def test_expired_wrong_key_and_unsigned_tokens_are_refused(client, setting
 async def test_failed_sign_ins_are_rate_limited_per_account(client: httpx.AsyncClient) -> None:
     account = await register(client, "gina")
     for _ in range(10):
-        r = await client.post("/api/auth/token", data={"username": "gina", "password": "wrong-pass"})
+        r = await client.post(
+            "/api/auth/token", data={"username": "gina", "password": "wrong-pass"}
+        )
         assert r.status_code == 401
-    limited = await client.post("/api/auth/token", data={"username": "gina", "password": account.password})
+    limited = await client.post(
+        "/api/auth/token", data={"username": "gina", "password": account.password}
+    )
     assert limited.status_code == 429
     other = await register(client, "hank")
     assert other.token

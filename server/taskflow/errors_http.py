@@ -18,7 +18,11 @@ log = logging.getLogger("taskflow.errors")
 
 def _public_error(error: dict[str, Any]) -> dict[str, Any]:
     # FastAPI echoes the rejected input; it may be a password, so only location and reason leave.
-    return {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type")}
+    return {
+        "loc": list(error.get("loc", ())),
+        "msg": error.get("msg", ""),
+        "type": error.get("type"),
+    }
 
 
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:

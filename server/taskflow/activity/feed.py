@@ -45,5 +45,7 @@ class ActivityFeed(Protocol):
     async def write(self, entries: Sequence[ActivityEntry]) -> None:
         """Store entries; raise on failure (the outbox relay retries later)."""
 
-    async def page(self, board_id: int, *, limit: int, before_seq: int | None) -> list[ActivityEntry]:
+    async def page(
+        self, board_id: int, *, limit: int, before_seq: int | None
+    ) -> list[ActivityEntry]:
         """Entries of a board with seq < before_seq (all if None), newest first, at most `limit`."""

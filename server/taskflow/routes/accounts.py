@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, status
 
-from taskflow.errors import Unauthorized
 from taskflow.deps import CurrentUser, SessionDep, SettingsDep
+from taskflow.errors import Unauthorized
 from taskflow.schemas import Token, UserCreate, UserPublic
 from taskflow.security import issue_token
 from taskflow.services import accounts
