@@ -12,6 +12,31 @@ export class BoardActions {
   constructor(store, boardId) {
     this.store = store;
     this.boardId = boardId;
+    this.queues = new Map(); // task id -> promise of its last request
+  }
+
+  /**
+   * Run one task's requests one after another. Two quick moves of the same card must not race:
+   * the second needs the version the first one produced, or the server would answer 412.
+   */
+  serial(taskId, run) {
+    const previous = this.queues.get(taskId) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(run);
+    this.queues.set(taskId, next);
+    next.catch(() => {}).finally(() => {
+      if (this.queues.get(taskId) === next) this.queues.delete(taskId);
+    });
+    return next;
+  }
+
+  /** The newest version we know, read when the request leaves (after our earlier ones). */
+  latestVersion(task) {
+    return this.store.tasks.get(task.id)?.version ?? task.version;
+  }
+
+  /** Ids present now: a confirmed item that is not among them may be the one we just created. */
+  snapshotIds(map) {
+    return new Set(map.keys());
   }
 
   columnName(id) {
@@ -28,7 +53,12 @@ export class BoardActions {
   async createTask(columnId, title) {
     const id = nextTempId();
     const now = new Date().toISOString();
+    const known = this.snapshotIds(this.store.tasks);
     const settle = this.store.optimistic((draft) => {
+      // Our own task.created event can beat the HTTP answer: then show it once, not twice.
+      for (const t of draft.tasks.values()) {
+        if (!known.has(t.id) && t.id > 0 && t.title === title && t.column_id === columnId) return;
+      }
       const last = [...draft.tasks.values()]
         .filter((t) => t.column_id === columnId)
         .reduce((max, t) => (max === null || t.position > max ? t.position : max), null);
@@ -60,7 +90,7 @@ export class BoardActions {
       if (current) draft.tasks.set(taskId, { ...current, ...fields });
     });
     try {
-      const task = await api.updateTask(taskId, fields, baseVersion);
+      const task = await this.serial(taskId, () => api.updateTask(taskId, fields, baseVersion));
       settle(() => this.store.upsertTask(task));
       return { task };
     } catch (error) {
@@ -89,7 +119,8 @@ export class BoardActions {
     });
     try {
       const body = { column_id: columnId, ...placementBody({ beforeId, afterId }) };
-      const updated = await api.updateTask(task.id, body, task.version);
+      const updated = await this.serial(task.id,
+        () => api.updateTask(task.id, body, this.latestVersion(task)));
       settle(() => this.store.upsertTask(updated));
       return true;
     } catch (error) {
@@ -112,10 +143,11 @@ export class BoardActions {
     }
   }
 
-  async deleteTask(task) {
+  /** `version`: the one the user looked at (editor); default: the newest we know. */
+  async deleteTask(task, { version = null } = {}) {
     const settle = this.store.optimistic((draft) => draft.tasks.delete(task.id));
     try {
-      await api.deleteTask(task.id, task.version);
+      await this.serial(task.id, () => api.deleteTask(task.id, version ?? this.latestVersion(task)));
       settle(() => this.store.removeTask(task.id));
       return true;
     } catch (error) {
@@ -143,7 +175,11 @@ export class BoardActions {
 
   async createColumn(name) {
     const id = nextTempId();
+    const known = this.snapshotIds(this.store.columns);
     const settle = this.store.optimistic((draft) => {
+      for (const c of draft.columns.values()) {
+        if (!known.has(c.id) && c.id > 0 && c.name === name) return; // see createTask
+      }
       const last = [...draft.columns.values()].reduce(
         (max, c) => (max === null || c.position > max ? c.position : max), null);
       draft.columns.set(id, { id, board_id: this.boardId, name, position: between(last, null),

@@ -116,8 +116,11 @@ export function boardView(root, boardId, { me, expireSession }) {
     }));
     setupDragAndDrop();
     render();
+    // Reopen the last panel on wide screens only; on a phone it would cover the board.
     const saved = localStorage.getItem(PANEL_KEY);
-    if (saved === 'members' || saved === 'activity') togglePanel(saved, { remember: false });
+    if ((saved === 'members' || saved === 'activity') && matchMedia('(min-width: 901px)').matches) {
+      togglePanel(saved, { remember: false });
+    }
   }
 
   function scheduleRender() {

@@ -316,7 +316,7 @@ export class CardEditor {
     if (!ok) return;
     this.close();
     // The version the user looked at: if it changed meanwhile the server refuses (412).
-    this.ctx.actions.deleteTask({ ...task, version: base });
+    this.ctx.actions.deleteTask(task, { version: base });
   }
 }
 
