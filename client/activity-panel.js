@@ -1,5 +1,7 @@
 // The board's history, newest first. Live events only mark it stale; the first page is refetched
 // (debounced) because entries are written by the server and carry ids and wording we don't invent.
+// Every event has exactly one entry, but the server writes entries a moment after the event (an
+// outbox relay), so a refetch that finds fewer new entries than events seen tries again later.
 import * as api from './api.js';
 import { avatar } from './avatar.js';
 import { debounce, h, replace } from './dom.js';
@@ -7,6 +9,7 @@ import { formatDay, formatFull, timeAgo } from './format.js';
 
 const PAGE = 30;
 const REFRESH_DEBOUNCE_MS = 400;
+const CATCH_UP_TRIES = 5;
 const TYPE_NAME = { task: 'card', column: 'column', board: 'board', member: 'member' };
 const FIELD_NAME = { column_id: 'column', assignee_id: 'assignee', due_date: 'due date' };
 
@@ -26,6 +29,9 @@ export class ActivityPanel {
       h('h2', { class: 'panel-title', id: 'activity-title' }, 'Activity'),
       this.list, this.status, this.more);
     this.refreshSoon = debounce(() => this.refresh(), REFRESH_DEBOUNCE_MS);
+    this.missing = 0; // events seen whose entries we have not fetched yet
+    this.tries = 0;
+    this.retryTimer = null;
   }
 
   show() {
@@ -39,12 +45,15 @@ export class ActivityPanel {
 
   /** A board event happened: the feed has a new entry. */
   onBoardEvent() {
+    this.missing += 1;
+    this.tries = 0;
     if (this.visible) this.refreshSoon();
     else this.loaded = false; // fetch when opened
   }
 
   destroy() {
     this.refreshSoon.cancel();
+    clearTimeout(this.retryTimer);
     this.destroyed = true;
   }
 
@@ -54,6 +63,9 @@ export class ActivityPanel {
       if (this.destroyed) return;
       const fresh = new Set(page.items.map((i) => i.id));
       const overlaps = this.items.some((i) => fresh.has(i.id));
+      const known = new Set(this.items.map((i) => i.id));
+      const added = page.items.filter((i) => !known.has(i.id)).length;
+      this.missing = this.loaded ? Math.max(0, this.missing - added) : 0;
       if (this.loaded && overlaps) {
         // Keep older pages the user loaded; the new first page replaces its own range.
         this.items = [...page.items, ...this.items.filter((i) => !fresh.has(i.id) &&
@@ -68,6 +80,16 @@ export class ActivityPanel {
       this.error = error;
     }
     this.render();
+    this.catchUp();
+  }
+
+  /** Entries still missing for events we saw: ask again, waiting longer each time. */
+  catchUp() {
+    clearTimeout(this.retryTimer);
+    if (this.missing === 0 || !this.visible || this.destroyed || this.tries >= CATCH_UP_TRIES) return;
+    const delay = 500 * 2 ** this.tries;
+    this.tries += 1;
+    this.retryTimer = setTimeout(() => this.refresh(), delay);
   }
 
   async loadMore() {
