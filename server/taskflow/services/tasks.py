@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,7 +54,7 @@ async def create_task(
         description=cmd.description,
         position=position,
         assignee_id=cmd.assignee_id,
-        due_date=cmd.due_date,
+        due_date=_utc(cmd.due_date),
         version=1,
         created_by=actor.id,
         created_at=now,
@@ -97,7 +99,7 @@ async def update_task(
             await _require_assignee(tx, board_id=task.board_id, user_id=cmd.assignee_id)
         task.assignee_id = cmd.assignee_id
     if "due_date" in fields:
-        task.due_date = cmd.due_date
+        task.due_date = _utc(cmd.due_date)
     if _is_move(task, cmd):
         task.column_id, task.position = await _placement(
             tx,
@@ -194,6 +196,11 @@ async def _fresh(tx: AsyncSession, task_id: int) -> Task:
     if task is None:
         raise NotFound(MISSING)
     return task
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # Stored in UTC anyway; converting now makes the response equal to every later read.
+    return None if moment is None else moment.astimezone(UTC)
 
 
 def _check_version(task: Task, expected: int | None) -> None:
