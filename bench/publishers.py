@@ -1,0 +1,96 @@
+"""Publishers: what makes events happen, and what the final seq of each board is afterwards.
+
+Both stamp `time.monotonic()` into the task's description right before the event leaves,
+so every delivery's latency runs from the same moment: the write being sent.
+
+- `ControlPublisher` (ceiling): one message on the ceiling's `/control` socket per event.
+- `RestPublisher` (TaskFlow): `PATCH /api/tasks/{id}` with the stamp as the new description,
+  committed to the database; the event is the server's own `task.updated`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Protocol
+
+import httpx
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+
+from bench.fixtures import Member, board_seqs
+from bench.wire import stamp, task_like
+
+
+class Publisher(Protocol):
+    async def open(self) -> None: ...
+    async def publish(self, index: int) -> None: ...
+    async def finals(self) -> dict[int, int]: ...
+    async def close(self) -> None: ...
+
+
+class ControlPublisher:
+    """Events sent into the ceiling over its control socket; boards are taken in turn."""
+
+    def __init__(self, control_url: str, boards: list[int]) -> None:
+        self.control_url = control_url
+        self.boards = boards
+        self.published: Counter[int] = Counter()
+        self.ws: ClientConnection | None = None
+
+    async def open(self) -> None:
+        self.ws = await connect(self.control_url, compression=None, proxy=None)
+
+    async def publish(self, index: int) -> None:
+        assert self.ws is not None, "open() first"
+        board_id = self.boards[index % len(self.boards)]
+        data = task_like(task_id=index, board_id=board_id, description=stamp(time.monotonic()))
+        await self.ws.send(orjson.dumps({"board_id": board_id, "data": data}).decode())
+        self.published[board_id] += 1
+
+    async def finals(self) -> dict[int, int]:
+        # The ceiling numbers each board's events 1, 2, ... in the order it reads them.
+        return {board_id: self.published[board_id] for board_id in self.boards}
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+
+class RestPublisher:
+    """`PATCH /api/tasks/{id}` as the boards' owner; boards in turn, their tasks in turn."""
+
+    def __init__(self, base_url: str, owner: Member, tasks: dict[int, list[int]]) -> None:
+        self.base_url = base_url
+        self.owner = owner
+        self.boards = list(tasks)
+        self.tasks = tasks
+        self.client: httpx.AsyncClient | None = None
+
+    async def open(self) -> None:
+        self.client = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {self.owner.token}"},
+            timeout=httpx.Timeout(10.0),
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
+        )
+
+    async def publish(self, index: int) -> None:
+        assert self.client is not None, "open() first"
+        board_id = self.boards[index % len(self.boards)]
+        board_tasks = self.tasks[board_id]
+        task_id = board_tasks[(index // len(self.boards)) % len(board_tasks)]
+        body = orjson.dumps({"description": stamp(time.monotonic())})
+        response = await self.client.patch(
+            f"/api/tasks/{task_id}", content=body, headers={"Content-Type": "application/json"}
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"PATCH answered {response.status_code}")
+
+    async def finals(self) -> dict[int, int]:
+        seqs = await board_seqs(self.base_url, self.owner)
+        return {board_id: seqs[board_id] for board_id in self.boards}
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()

@@ -1,0 +1,184 @@
+"""The servers a scenario measures, each started fresh and stopped by the scenario.
+
+- `CeilingServer`: `python -m bench.ceiling` on a free loopback port.
+- `TaskFlowReplica`: one `taskflow serve` (devstack.Replica) on a fresh database, in-process
+  broker, as the single-replica scenarios need.
+- `TaskFlowCluster`: devstack's Stack (PostgreSQL, its own Redis, two replicas, Nginx) for S4.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Literal, Self
+
+from devstack.paths import REPO_ROOT
+from devstack.ports import LOOPBACK, free_port, port_accepts
+from devstack.postgres import create_database, drop_database, ensure_postgres
+from devstack.process import ManagedProcess, child_env
+from devstack.taskflow_cli import run_migrations
+from devstack.waiting import wait_until
+
+from devstack import Replica, Stack, StackOptions
+
+Database = Literal["sqlite", "postgres"]
+
+# What every bench replica runs with. One user may hold many sockets (the default of 50 per
+# user would refuse a crowd of 1,000 tabs from a handful of accounts).
+BENCH_ENV = {
+    "ENVIRONMENT": "development",
+    "LOG_LEVEL": "warning",
+    "REDIS_URL": "",
+    "MONGODB_URI": "",
+    "WS_CONNECTIONS_PER_USER": "100000",
+}
+
+
+class _Managed:
+    """Start/stop as a context manager, with a scratch directory removed at the end."""
+
+    def __init__(self, prefix: str) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix=prefix))
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class CeilingServer(_Managed):
+    name = "ceiling"
+
+    def __init__(self) -> None:
+        super().__init__("bench-ceiling-")
+        self.port = free_port()
+        self.process = ManagedProcess(
+            [sys.executable, "-m", "bench.ceiling", "--port", str(self.port)],
+            log_path=self.workdir / "ceiling.log",
+            env=child_env({"PYTHONPATH": str(REPO_ROOT)}),
+            cwd=REPO_ROOT,
+        )
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{LOOPBACK}:{self.port}"
+
+    @property
+    def control_url(self) -> str:
+        return f"{self.ws_url}/control"
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.process.pid] if self.process.pid is not None else []
+
+    def start(self) -> None:
+        self.process.start()
+        wait_until(
+            lambda: port_accepts(self.port), what="bench ceiling", timeout=15, process=self.process
+        )
+
+    def stop(self) -> None:
+        self.process.stop(5)
+
+
+class TaskFlowReplica(_Managed):
+    name = "taskflow"
+
+    def __init__(self, database: Database = "sqlite") -> None:
+        super().__init__("bench-taskflow-")
+        self.database = database
+        self.database_url = ""
+        self.replica: Replica | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.replica is not None
+        return self.replica.url
+
+    @property
+    def ws_url(self) -> str:
+        assert self.replica is not None
+        return self.replica.ws_url
+
+    @property
+    def pids(self) -> list[int]:
+        pid = self.replica.pid if self.replica is not None else None
+        return [pid] if pid is not None else []
+
+    def start(self) -> None:
+        if self.database == "postgres":
+            self.database_url = create_database(ensure_postgres())
+        else:
+            self.database_url = f"sqlite+aiosqlite:///{self.workdir / 'bench.db'}"
+        env = {**BENCH_ENV, "DATABASE_URL": self.database_url}
+        run_migrations(env, cwd=self.workdir)
+        self.replica = Replica(env=env, workdir=self.workdir / "replica", name="taskflow")
+        self.replica.start(timeout=60)
+
+    def stop(self) -> None:
+        if self.replica is not None:
+            self.replica.stop()
+        if self.database == "postgres" and self.database_url:
+            drop_database(self.database_url)
+            self.database_url = ""
+
+
+class TaskFlowCluster(_Managed):
+    """PostgreSQL + Redis + two replicas + Nginx; clients go through Nginx."""
+
+    name = "taskflow"
+
+    def __init__(self, replicas: int = 2) -> None:
+        super().__init__("bench-cluster-")
+        self.stack = Stack(
+            StackOptions(
+                replicas=replicas,
+                own_redis=True,
+                use_mongo=False,
+                environment="development",
+                log_level="warning",
+                extra_env={"WS_CONNECTIONS_PER_USER": BENCH_ENV["WS_CONNECTIONS_PER_USER"]},
+                workdir=self.workdir / "stack",
+            )
+        )
+
+    @property
+    def url(self) -> str:
+        return self.stack.url
+
+    @property
+    def ws_url(self) -> str:
+        return self.stack.ws_url
+
+    @property
+    def pids(self) -> list[int]:
+        return [r.pid for r in self.stack.replicas if r.pid is not None]
+
+    def start(self) -> None:
+        self.stack.start()
+
+    def stop(self) -> None:
+        self.stack.stop()

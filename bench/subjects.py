@@ -1,0 +1,111 @@
+"""The two things measured side by side, behind one interface.
+
+A subject knows its server's processes, how to lay N sockets over its boards, and which
+publisher makes its events. `CeilingSubject` needs no setup; `TaskFlowSubject` builds its
+users, boards and tasks through the REST API first.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bench.fixtures import World, build_world
+from bench.loadgen import Target
+from bench.publishers import ControlPublisher, Publisher, RestPublisher
+from bench.servers import CeilingServer
+
+
+class Server(Protocol):
+    @property
+    def ws_url(self) -> str: ...
+    @property
+    def pids(self) -> list[int]: ...
+
+
+class HttpServer(Server, Protocol):
+    @property
+    def url(self) -> str: ...
+
+
+class Subject(Protocol):
+    name: str
+
+    @property
+    def pids(self) -> list[int]: ...
+    @property
+    def boards(self) -> list[int]: ...
+    async def prepare(self, *, boards: int, users: int) -> None: ...
+    def targets(self, sockets: int, *, offset: int = 0) -> list[Target]: ...
+    def publisher(self) -> Publisher: ...
+
+
+class CeilingSubject:
+    name = "ceiling"
+
+    def __init__(self, server: CeilingServer) -> None:
+        self.server = server
+        self._boards: list[int] = [1]
+
+    @property
+    def pids(self) -> list[int]:
+        return self.server.pids
+
+    @property
+    def boards(self) -> list[int]:
+        return self._boards
+
+    async def prepare(self, *, boards: int, users: int) -> None:
+        self._boards = list(range(1, boards + 1))
+
+    def targets(self, sockets: int, *, offset: int = 0) -> list[Target]:
+        boards = self._boards
+        return [
+            Target(f"{self.server.ws_url}/ws/boards/{board}?token=ceiling-{n}", board)
+            for n in range(offset, offset + sockets)
+            for board in (boards[n % len(boards)],)
+        ]
+
+    def publisher(self) -> Publisher:
+        return ControlPublisher(self.server.control_url, self._boards)
+
+
+class TaskFlowSubject:
+    name = "taskflow"
+
+    def __init__(self, server: HttpServer) -> None:
+        self.server = server
+        self.world: World | None = None
+
+    @property
+    def pids(self) -> list[int]:
+        return self.server.pids
+
+    @property
+    def boards(self) -> list[int]:
+        return self._world().boards
+
+    async def prepare(self, *, boards: int, users: int) -> None:
+        self.world = await build_world(self.server.url, users=users, boards=boards)
+
+    def targets(self, sockets: int, *, offset: int = 0) -> list[Target]:
+        """Socket n goes to board n mod B, as the (n div B)-th member in turn: every board
+        gets its sockets from several users, every user holds sockets on every board."""
+        world = self._world()
+        boards, members = world.boards, world.members
+        targets = []
+        for n in range(offset, offset + sockets):
+            board = boards[n % len(boards)]
+            member = members[(n // len(boards)) % len(members)]
+            targets.append(
+                Target(f"{self.server.ws_url}/ws/boards/{board}?token={member.token}", board)
+            )
+        return targets
+
+    def publisher(self) -> Publisher:
+        world = self._world()
+        return RestPublisher(self.server.url, world.owner, world.tasks)
+
+    def _world(self) -> World:
+        if self.world is None:
+            raise RuntimeError("prepare() first")
+        return self.world
