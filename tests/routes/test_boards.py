@@ -144,3 +144,24 @@ async def test_unauthenticated_calls_are_401(client: httpx.AsyncClient, team: Te
     ):
         response = await client.request(method, url, json={})
         assert response.status_code == 401, (method, url)
+
+
+async def test_a_new_board_never_inherits_a_deleted_boards_activity(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    owner = await quick_account(app)
+    kept = await make_board(client, owner, "Kept")
+    gone = await make_board(client, owner, "Gone")
+    await client.post(
+        f"/api/boards/{gone['id']}/tasks", json={"title": "old"}, headers=owner.headers
+    )
+    assert (
+        await client.delete(f"/api/boards/{gone['id']}", headers=owner.headers)
+    ).status_code == 204
+    fresh = await make_board(client, owner, "Fresh")
+    assert fresh["id"] not in (kept["id"], gone["id"])
+    await client.post(
+        f"/api/boards/{fresh['id']}/tasks", json={"title": "new"}, headers=owner.headers
+    )
+    page = await client.get(f"/api/boards/{fresh['id']}/activity", headers=owner.headers)
+    assert [item["target"]["title"] for item in page.json()["items"]] == ["new"]
