@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-from devstack.mongo import MongoWireServer
+from devstack.mongo import MongoWireServer, mongo_answers
 from devstack.ports import port_accepts
 from pymongo import AsyncMongoClient
-from pymongo.errors import ServerSelectionTimeoutError
 
 
 async def ping(url: str) -> None:
@@ -29,9 +27,10 @@ async def test_wire_server_stops_and_restarts_on_its_port() -> None:
         await asyncio.to_thread(server.start)
         await ping(server.url)
         await asyncio.to_thread(server.stop)
+        # Not probed with AsyncMongoClient: closing one whose monitor is still connecting to a
+        # dead port leaks that socket (a ResourceWarning, an error under filterwarnings=error).
         assert not port_accepts(server.port)
-        with pytest.raises(ServerSelectionTimeoutError):
-            await ping(server.url)
+        assert not await asyncio.to_thread(mongo_answers, server.url, 0.5)
         await asyncio.to_thread(server.start)
         await ping(server.url)
         await asyncio.to_thread(server.restart)

@@ -62,6 +62,7 @@ def test_serves_the_client_itself(nginx: NginxServer) -> None:
     assert index.status_code == 200 and "TaskFlow" in index.text
     script = httpx.get(f"{nginx.url}/app.js")
     assert script.headers["content-type"].startswith("application/javascript")
+    assert httpx.get(f"{nginx.url}/missing.js").status_code == 404
     assert "upstream=-" in nginx.access_log.read_text(), "static files never touch a replica"
 
 
