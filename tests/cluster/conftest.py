@@ -1,0 +1,74 @@
+"""Cluster tests run on the session's stack (two replicas, Nginx, Redis, PostgreSQL).
+
+Every account they make is remembered, so the log check can look for each token and password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+
+from devstack import Stack
+from tests.cluster.cluster import LOG_CHECK_MODULE, Team, make_team
+from tests.cluster.subscriber import Subscriber
+from tests.conftest import TIMEOUT_UNIT, Account
+
+Subscribe = Callable[..., Awaitable[Subscriber]]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The log check reads what every other cluster test made the stack write.
+    items.sort(key=lambda item: item.path.name == LOG_CHECK_MODULE)
+
+
+def _client(base_url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=base_url, timeout=10 * TIMEOUT_UNIT, trust_env=False)
+
+
+@pytest.fixture
+async def front(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP through Nginx."""
+    async with _client(stack.url) as http:
+        yield http
+
+
+@pytest.fixture
+async def direct(stack: Stack) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """HTTP straight to each replica, by index."""
+    clients = [_client(url) for url in stack.replica_urls]
+    try:
+        yield clients
+    finally:
+        for http in clients:
+            await http.aclose()
+
+
+@pytest.fixture
+async def team(front: httpx.AsyncClient) -> Team:
+    """A fresh board with its owner and an editor, made through Nginx."""
+    return await make_team(front)
+
+
+@pytest.fixture
+async def subscribe() -> AsyncIterator[Subscribe]:
+    """Opens subscribers (see Subscriber) and closes them all when the test ends."""
+    opened: list[Subscriber] = []
+
+    async def factory(
+        name: str,
+        url: str,
+        board_id: int,
+        account: Account,
+        resume_url: str | None = None,
+        resume_delay: float = 0.0,
+    ) -> Subscriber:
+        subscriber = Subscriber(name, url, board_id, account, resume_url, resume_delay)
+        await subscriber.start()
+        opened.append(subscriber)
+        return subscriber
+
+    yield factory
+    for subscriber in opened:
+        await subscriber.close()
