@@ -9,6 +9,7 @@ Used by `python -m devstack` (make stack) and by the cluster tests as a context 
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import uuid
@@ -16,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+
+from websockets.sync.client import connect
 
 from devstack.mongo import MongoWireServer, mongo_answers
 from devstack.nginx import NginxServer
@@ -25,6 +28,7 @@ from devstack.postgres import create_database, drop_database, ensure_postgres
 from devstack.redis import RedisServer, ensure_redis
 from devstack.replica import Replica
 from devstack.taskflow_cli import run_migrations
+from devstack.waiting import wait_until
 
 DEFAULT_MONGO_PORT = 27017
 
@@ -197,7 +201,11 @@ class Stack:
         self.replicas[index].stop()
 
     def start_replica(self, index: int) -> None:
-        """Start it again on the same port, so Nginx's upstream list stays right."""
+        """Start it again on the same port, so Nginx's upstream list stays right.
+
+        Nginx that saw it fail keeps skipping it for fail_timeout (10 s); `reload_nginx()`
+        forgets that at once (open sockets move to old workers, closed within 30 s).
+        """
         self.replicas[index].start(timeout=self.options.start_timeout)
 
     def restart_replica(self, index: int) -> None:
@@ -218,6 +226,38 @@ class Stack:
 
     def reload_nginx(self) -> None:
         self._nginx().reload()
+
+    def replica_for_board(self, board_id: int, token: str, timeout: float = 10.0) -> int:
+        """Index of the replica Nginx pins `board_id` to right now.
+
+        Found the way Nginx decides it: one socket is opened through Nginx and closed, then the
+        access log (written when the socket closes) names the upstream that served it.
+        """
+        path = f"/ws/boards/{board_id}"
+        before = len(self._ws_upstreams(path))
+        with connect(f"{self.ws_url}{path}?token={token}", open_timeout=timeout) as probe:
+            probe.recv(timeout=timeout)
+        found: list[str] = []
+
+        def logged() -> bool:
+            found[:] = self._ws_upstreams(path)[before:]
+            return bool(found)
+
+        wait_until(logged, what=f"access log line for {path}", timeout=timeout)
+        # With failover the field lists every peer tried ("a:1, b:2"); the last one answered.
+        address = found[-1].split(",")[-1].strip()
+        ports = [f"{LOOPBACK}:{replica.port}" for replica in self.replicas]
+        if address not in ports:
+            raise RuntimeError(f"{path} was served by {address}, not a replica of this stack")
+        return ports.index(address)
+
+    def _ws_upstreams(self, path: str) -> list[str]:
+        log = self._nginx().access_log
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        pattern = re.compile(
+            rf'"GET {re.escape(path)} [^"]*" 101 .*upstream=(.+?) upstream_status='
+        )
+        return [match[1] for line in lines if (match := pattern.search(line))]
 
     # -- logs ----------------------------------------------------------------------------
     def log_paths(self) -> dict[str, Path]:

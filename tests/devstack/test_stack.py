@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from devstack.stack import Stack, StackOptions
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 pytestmark = pytest.mark.cluster
@@ -86,6 +87,7 @@ def test_a_killed_replica_is_skipped_and_comes_back(stack: Stack, account: dict[
             assert httpx.get(f"{stack.url}/api/users/me", headers=headers).status_code == 200
     finally:
         stack.start_replica(0)
+        stack.reload_nginx()
     assert httpx.get(f"{stack.replica_urls[0]}/healthz").status_code == 200
 
 
@@ -137,6 +139,53 @@ def test_live_board_events_reach_subscribers_on_every_replica(
             assert [e["data"]["title"] for e in events] == ["task 1", "task 2"]
     upstreams = upstreams_in_access_log(stack, f"/ws/boards/{board_id}")
     assert len(upstreams) == 1 and upstreams <= {f"127.0.0.1:{r.port}" for r in stack.replicas}
+
+
+def first_hello(ws: ClientConnection) -> dict[str, Any]:
+    hello = json.loads(ws.recv(timeout=10))
+    assert hello["type"] == "hello", hello
+    return dict(hello)
+
+
+def wait_closed(ws: ClientConnection) -> ConnectionClosed:
+    """Read (presence frames may still come) until the socket closes; bounded by recv timeouts."""
+    for _ in range(20):
+        try:
+            ws.recv(timeout=15)
+        except ConnectionClosed as closed:
+            return closed
+    raise AssertionError("the socket stayed open")
+
+
+@pytest.mark.parametrize(
+    ("fault", "close_code"),
+    [("stop_replica", 1012), ("kill_replica", 1006)],
+    ids=["sigterm", "sigkill"],
+)
+def test_a_board_survives_losing_its_replica(
+    stack: Stack, account: dict[str, str], fault: str, close_code: int
+) -> None:
+    headers = {"Authorization": f"Bearer {account['token']}"}
+    board_id = httpx.post(f"{stack.url}/api/boards", json={"name": fault}, headers=headers).json()[
+        "id"
+    ]
+    pinned = stack.replica_for_board(board_id, account["token"])
+    query = f"/ws/boards/{board_id}?token={account['token']}"
+    try:
+        with connect(f"{stack.ws_url}{query}", open_timeout=10) as ws:
+            first_hello(ws)
+            getattr(stack, fault)(pinned)
+            closed = wait_closed(ws)
+            # Nginx relays the replica's close frame as it is (1012: "reconnect with since").
+            code = closed.rcvd.code if closed.rcvd is not None else 1006
+            assert code == close_code
+        # Reconnecting through the same address reaches the surviving replica at once.
+        with connect(f"{stack.ws_url}{query}&since=0", open_timeout=10) as ws:
+            assert first_hello(ws)["board_id"] == board_id
+        assert stack.replica_for_board(board_id, account["token"]) != pinned
+    finally:
+        stack.start_replica(pinned)
+        stack.reload_nginx()  # forget the failure now, not after fail_timeout
 
 
 def test_no_log_holds_a_password_or_token(stack: Stack, account: dict[str, str]) -> None:
