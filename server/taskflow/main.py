@@ -10,6 +10,10 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.routing import WebSocketRoute
 
 from taskflow import __version__
@@ -42,7 +46,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         counter: WindowCounter = MemoryWindowCounter()
         redis: Redis | None = None
         if settings.uses_redis:
-            redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+            redis = Redis.from_url(
+                settings.redis_url,
+                socket_timeout=2,
+                socket_connect_timeout=2,
+                # A pooled connection that died with a Redis restart is retried once on a new one.
+                retry=Retry(NoBackoff(), 1),
+                retry_on_error=[RedisConnectionError, RedisTimeoutError],
+            )
             stack.push_async_callback(redis.aclose)
             probes["redis"] = redis.ping
             counter = RedisWindowCounter(redis)

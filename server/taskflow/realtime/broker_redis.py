@@ -9,7 +9,11 @@ import random
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from taskflow.realtime.broker import MessageHandler, ReconnectHandler
 from taskflow.realtime.broker_memory import _ignore_message, _ignore_reconnect
@@ -41,7 +45,13 @@ class RedisBroker:
 
     async def connect(self) -> None:
         self._publisher = Redis.from_url(
-            self.url, socket_timeout=1.0, socket_connect_timeout=1.0, health_check_interval=0
+            self.url,
+            socket_timeout=1.0,
+            socket_connect_timeout=1.0,
+            health_check_interval=0,
+            # After a Redis restart the pooled connection is dead: retry once on a fresh one.
+            retry=Retry(NoBackoff(), 1),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
         self._listener = asyncio.create_task(self._listen_forever())
 
@@ -105,8 +115,13 @@ class RedisBroker:
         pubsub = client.pubsub(ignore_subscribe_messages=False)
         self._pubsub = pubsub
         # A dedicated channel keeps the connection subscribed while no board is.
-        await pubsub.subscribe("taskflow:heartbeat", *self.channels)
+        wanted = set(self.channels)
+        await pubsub.subscribe("taskflow:heartbeat", *wanted)
         self._connected.set()
+        # Rooms opened while that subscribe was in flight were not in the snapshot.
+        late = self.channels - wanted
+        if late:
+            await pubsub.subscribe(*late)
 
     async def _pump(self) -> None:
         pubsub = self._pubsub
@@ -117,6 +132,8 @@ class RedisBroker:
                 await pubsub.ping()
                 continue
             kind = message["type"]
+            if kind not in ("message", "unsubscribe"):
+                continue  # subscribe confirmations and the keepalive's pong
             channel = message["channel"].decode()
             if kind == "message":
                 await self.on_message(channel, message["data"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 import orjson
@@ -41,6 +42,7 @@ class Room:
         "presence_scheduled",
         "presence_sent",
         "ready",
+        "remote",
         "seq",
         "users",
     )
@@ -54,6 +56,7 @@ class Room:
         self.connections: dict[Connection, None] = {}
         self.users: dict[int, tuple[UserRef, int]] = {}
         self.presence_sent: list[UserRef] | None = None
+        self.remote: dict[int, UserRef] = {}
         self.presence_scheduled = False
 
     def add_user(self, user: UserRef) -> bool:
@@ -111,6 +114,8 @@ class Hub:
         self.sockets_per_user: dict[int, int] = {}
         self._room_of: dict[Connection, Room] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._store_failing = False
+        self._presence_grace_until = 0.0
         broker.set_handlers(on_message=self._on_broker_message, on_reconnect=self._on_reconnect)
 
     # Lifecycle
@@ -220,6 +225,7 @@ class Hub:
 
     async def _on_reconnect(self) -> None:
         log.info("broker reconnected; catching up %d rooms from the event log", len(self.rooms))
+        self._start_presence_grace()
         await self.sweep()
         for room in tuple(self.rooms.values()):
             await self._presence_changed(room)
@@ -346,15 +352,36 @@ class Hub:
 
     # Presence
 
+    def _start_presence_grace(self) -> None:
+        # A store that failed may come back empty (a restarted Redis): until every replica has
+        # refreshed its entries, an absent remote user is unknown, not gone.
+        self._presence_grace_until = time.monotonic() + 3 * self.presence_refresh
+
     async def _presence_users(self, board_id: int, local: list[UserRef]) -> list[UserRef]:
+        room = self.rooms.get(board_id)
+        local_ids = {int(user["id"]) for user in local}
         try:
             users = await self.presence.users(board_id)
-        except Exception as exc:  # the store is down: this replica's view is the best there is
+        except Exception as exc:  # the store is down: keep the remote users it last named
             log.warning("presence store unavailable: %s", exc)
-            return local
-        known = {int(user["id"]) for user in users}
-        missing = [user for user in local if int(user["id"]) not in known]
-        return sorted(users + missing, key=lambda user: int(user["id"])) if missing else users
+            self._store_failing = True
+            remembered = list(room.remote.values()) if room else []
+            return sorted(
+                {int(u["id"]): u for u in [*remembered, *local]}.values(),
+                key=lambda u: int(u["id"]),
+            )
+        if self._store_failing:
+            self._store_failing = False
+            self._start_presence_grace()
+        remote = {int(u["id"]): u for u in users if int(u["id"]) not in local_ids}
+        if room is not None:
+            if time.monotonic() < self._presence_grace_until:
+                room.remote.update(remote)
+            else:
+                room.remote = remote
+            remote = room.remote
+        merged = {**remote, **{int(u["id"]): u for u in local}}
+        return [merged[user_id] for user_id in sorted(merged)]
 
     async def _presence_changed(self, room: Room) -> None:
         try:
@@ -391,6 +418,7 @@ class Hub:
                 await self.presence.refresh({room.board_id: room.local_users() for room in rooms})
             except Exception as exc:
                 log.warning("presence refresh failed: %s", exc)
+                self._store_failing = True
                 continue
             for room in rooms:
                 self._schedule_presence(room)

@@ -27,7 +27,11 @@ async def readyz(request: Request) -> JSONResponse:
         *(asyncio.wait_for(probes[name](), PROBE_TIMEOUT) for name in names),
         return_exceptions=True,
     )
-    failing = [name for name, result in zip(names, results, strict=True) if result is not None]
+    failing = [
+        name
+        for name, result in zip(names, results, strict=True)
+        if isinstance(result, BaseException)
+    ]
     if failing:
         log.warning("not ready: %s", ", ".join(failing))
         return JSONResponse(
