@@ -55,8 +55,8 @@ class ManagedProcess:
                 env=self.env,
                 cwd=self.cwd,
                 user=self.user,
-                # Own process group: Ctrl-C in the terminal reaches devstack only, which then
-                # stops its children in order instead of all of them dying at once.
+                # Own session: Ctrl-C in the terminal reaches devstack only, which then stops
+                # its children in order instead of all of them dying at once.
                 start_new_session=True,
             )
 

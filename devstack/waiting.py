@@ -15,8 +15,9 @@ class StartupError(RuntimeError):
 
 
 def time_scale() -> float:
-    """One factor for every wait, so a slow CI machine can stretch them all at once."""
-    return float(os.environ.get("DEVSTACK_TIME_SCALE", "1"))
+    """The test suite's one timeout unit (tests/conftest.py): a slow machine stretches every
+    devstack wait with the same variable."""
+    return float(os.environ.get("TASKFLOW_TEST_TIMEOUT_UNIT", "1"))
 
 
 def log_tail(path: Path | None, lines: int = 20) -> str:
@@ -35,7 +36,8 @@ def wait_until(
     interval: float = 0.05,
 ) -> None:
     """Poll `ready` until it is true; raise StartupError on timeout or if `process` exits."""
-    deadline = time.monotonic() + timeout * time_scale()
+    timeout *= time_scale()
+    deadline = time.monotonic() + timeout
     while True:
         if ready():
             return
