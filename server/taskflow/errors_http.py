@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from taskflow.errors import DomainError, Unauthorized
+from taskflow.idempotency_http import Replayed, replayed_response
 
 log = logging.getLogger("taskflow.errors")
 
@@ -47,6 +48,7 @@ async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Replayed, replayed_response)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from fastapi.responses import JSONResponse
 
 from taskflow.deps import CommitDep, CurrentUser, SessionDep
+from taskflow.idempotency_http import IdempotencyDep
 from taskflow.models import Board
 from taskflow.schemas import (
     BoardCreate,
@@ -38,11 +40,17 @@ def _public(board: Board, role: str) -> BoardPublic:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=BoardPublic)
-async def create_board(body: BoardCreate, user: CurrentUser, session: SessionDep) -> BoardPublic:
+async def create_board(
+    body: BoardCreate, user: CurrentUser, session: SessionDep, retry: IdempotencyDep
+) -> BoardPublic | JSONResponse:
+    if (replayed := await retry.replay()) is not None:
+        return replayed
     board = await boards.create_board(tx=session, actor=user, cmd=body)
+    public = _public(board, OWNER)
+    await retry.remember(status.HTTP_201_CREATED, public)
     # Not an event (seq stays 0): nobody can be subscribed to a board that did not exist.
     await session.commit()
-    return _public(board, OWNER)
+    return public
 
 
 @router.get("", response_model=list[BoardPublic])
@@ -85,9 +93,17 @@ async def delete_board(
     "/{board_id}/members", status_code=status.HTTP_201_CREATED, response_model=MemberPublic
 )
 async def add_member(
-    board_id: PathId, body: MemberAdd, user: CurrentUser, session: SessionDep, commit: CommitDep
-) -> MemberPublic:
+    board_id: PathId,
+    body: MemberAdd,
+    user: CurrentUser,
+    session: SessionDep,
+    commit: CommitDep,
+    retry: IdempotencyDep,
+) -> MemberPublic | JSONResponse:
+    if (replayed := await retry.replay()) is not None:
+        return replayed
     member, event = await members.add_member(tx=session, actor=user, board_id=board_id, cmd=body)
+    await retry.remember(status.HTTP_201_CREATED, member)
     await commit(session, event)
     return member
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from fastapi.responses import JSONResponse
 
 from taskflow.deps import CommitDep, CurrentUser, SessionDep
+from taskflow.idempotency_http import IdempotencyDep
 from taskflow.schemas import ColumnCreate, ColumnPublic, ColumnUpdate, PathId
 from taskflow.services import columns
 
@@ -15,11 +17,20 @@ router = APIRouter(prefix="/api", tags=["columns"])
     "/boards/{board_id}/columns", status_code=status.HTTP_201_CREATED, response_model=ColumnPublic
 )
 async def create_column(
-    board_id: PathId, body: ColumnCreate, user: CurrentUser, session: SessionDep, commit: CommitDep
-) -> ColumnPublic:
+    board_id: PathId,
+    body: ColumnCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    commit: CommitDep,
+    retry: IdempotencyDep,
+) -> ColumnPublic | JSONResponse:
+    if (replayed := await retry.replay()) is not None:
+        return replayed
     column, event = await columns.create_column(tx=session, actor=user, board_id=board_id, cmd=body)
+    public = ColumnPublic.model_validate(column)
+    await retry.remember(status.HTTP_201_CREATED, public)
     await commit(session, event)
-    return ColumnPublic.model_validate(column)
+    return public
 
 
 @router.patch("/columns/{column_id}", response_model=ColumnPublic)

@@ -6,9 +6,11 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from taskflow.deps import CommitDep, CurrentUser, SessionDep
 from taskflow.errors import Invalid
+from taskflow.idempotency_http import IdempotencyDep
 from taskflow.models import Task
 from taskflow.schemas import PathId, TaskCreate, TaskPublic, TaskUpdate
 from taskflow.services import tasks
@@ -55,10 +57,15 @@ async def create_task(
     session: SessionDep,
     commit: CommitDep,
     response: Response,
-) -> TaskPublic:
+    retry: IdempotencyDep,
+) -> TaskPublic | JSONResponse:
+    if (replayed := await retry.replay()) is not None:
+        return replayed
     task, event = await tasks.create_task(tx=session, actor=user, board_id=board_id, cmd=body)
+    public = _public(task, response)
+    await retry.remember(status.HTTP_201_CREATED, public)
     await commit(session, event)
-    return _public(task, response)
+    return public
 
 
 @router.get("/tasks/{task_id}", response_model=TaskPublic)

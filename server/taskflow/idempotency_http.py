@@ -1,0 +1,91 @@
+"""`Idempotency-Key` for REST creates: a retried request gets the first answer, and one change."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.deps import CurrentUser, SessionDep
+from taskflow.errors import DomainError
+from taskflow.services import idempotency
+
+KeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Retry-safe creates: the same key within 15 minutes returns the first answer",
+    ),
+]
+
+
+class Replayed(DomainError):
+    """Raised when a twin request with the same key committed first; answers with its response."""
+
+    def __init__(self, status_code: int, body: Any) -> None:
+        super().__init__("replayed")
+        self.status_code = status_code
+        self.body = body
+
+
+class IdempotentRequest:
+    """The caller's key for this route, or none; remembers the answer in the change's transaction."""
+
+    def __init__(self, *, key: str | None, user_id: int, scope: str, session: AsyncSession) -> None:
+        self.key = key
+        self.user_id = user_id
+        self.scope = scope
+        self.session = session
+
+    async def replay(self) -> JSONResponse | None:
+        if self.key is None:
+            return None
+        stored = await idempotency.recall(
+            self.session, user_id=self.user_id, scope=self.scope, key=self.key
+        )
+        if stored is None:
+            return None
+        return JSONResponse(stored.body, status_code=stored.status_code)
+
+    async def remember(self, status_code: int, body: Any) -> None:
+        if self.key is None:
+            return
+        try:
+            await idempotency.remember(
+                self.session,
+                user_id=self.user_id,
+                scope=self.scope,
+                key=self.key,
+                status_code=status_code,
+                body=jsonable_encoder(body),
+            )
+        except IntegrityError:
+            await self.session.rollback()
+            stored = await idempotency.recall(
+                self.session, user_id=self.user_id, scope=self.scope, key=self.key
+            )
+            if stored is None:
+                raise
+            raise Replayed(stored.status_code, stored.body) from None
+
+
+async def idempotent_request(
+    request: Request, user: CurrentUser, session: SessionDep, key: KeyHeader = None
+) -> IdempotentRequest:
+    scope = f"{request.method} {request.url.path}"
+    return IdempotentRequest(key=key, user_id=user.id, scope=scope, session=session)
+
+
+IdempotencyDep = Annotated[IdempotentRequest, Depends(idempotent_request)]
+
+
+async def replayed_response(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Replayed)
+    return JSONResponse(exc.body, status_code=exc.status_code)
