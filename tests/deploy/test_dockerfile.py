@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import glob
 import re
+import shlex
+import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from devstack.paths import REPO_ROOT
@@ -106,3 +109,22 @@ def test_hadolint_finds_nothing() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dependency_list_step_yields_exactly_the_runtime_dependencies(tmp_path: Path) -> None:
+    """Run the image's `python -c` that turns pyproject.toml into requirements, here."""
+    install = first("RUN", "tomllib")
+    command = shlex.split(install.arguments.split("&&")[0])
+    assert command[:2] == ["python", "-c"]
+    requirements = tmp_path / "requirements.txt"
+    code = command[2].replace("/tmp/requirements.txt", str(requirements))
+    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path)
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True, timeout=30)
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    assert requirements.read_text().splitlines() == project["dependencies"]
+
+
+def test_healthcheck_command_is_valid_python() -> None:
+    command = first("HEALTHCHECK").exec_form()
+    assert command[:2] == ["python", "-c"]
+    compile(command[2], "<healthcheck>", "exec")
