@@ -16,6 +16,8 @@ from devstack.paths import REPO_ROOT
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "server" / "Dockerfile"
 DOCKERIGNORE = REPO_ROOT / ".dockerignore"
+# The Compose Specification schema as vendored by check-jsonschema 0.39.0 (PyPI), byte for byte
+# (sha256 d549057e...); Apache-2.0, see LICENSE.compose-spec. Refresh from a newer release.
 COMPOSE_SCHEMA = Path(__file__).with_name("compose-spec.json")
 
 

@@ -6,6 +6,7 @@ they tie compose to .env, .env.db, the server's settings, the Dockerfile and the
 
 from __future__ import annotations
 
+import copy
 import re
 from urllib.parse import urlsplit
 
@@ -36,6 +37,21 @@ def test_matches_the_compose_specification() -> None:
         for e in validator.iter_errors(compose())
     ]
     assert errors == []
+
+
+def test_the_schema_does_reject_a_broken_file() -> None:
+    broken = copy.deepcopy(compose())
+    broken["services"]["server"]["depends_on"]["redis"]["condition"] = "service_ready"
+    broken["services"]["redis"]["healthcheck"]["interval"] = {"seconds": 5}
+    broken["services"]["nginx"]["volumes"] = "./nginx:/etc/nginx"
+    validator = jsonschema.Draft202012Validator(compose_schema())
+    paths = {"/".join(map(str, e.absolute_path)) for e in validator.iter_errors(broken)}
+    for broken_part in (
+        "services/server/depends_on",
+        "services/redis/healthcheck",
+        "services/nginx",
+    ):
+        assert any(path.startswith(broken_part) for path in paths), broken_part
 
 
 def test_has_no_obsolete_version_key() -> None:
