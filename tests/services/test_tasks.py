@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 import pytest
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from taskflow.database import Database
 from taskflow.errors import Forbidden, Invalid, NotFound, VersionConflict
 from taskflow.models import ActivityOutbox, Task
 from taskflow.schemas import BoardCreate, TaskCreate, TaskUpdate
-from taskflow.services import boards, tasks
+from taskflow.services import boards, members, tasks
 from taskflow.services.access import task_data
 from tests.services.conftest import Crew
 
@@ -143,3 +145,26 @@ async def test_nothing_to_change_is_invalid(db: Database, crew: Crew) -> None:
             await tasks.update_task(
                 tx=tx, actor=crew.editor, task_id=task.id, cmd=TaskUpdate(version=1)
             )
+
+
+async def test_a_write_waiting_on_a_removal_sees_it(db: Database, crew: Crew) -> None:
+    task = await create(db, crew)
+    async with db.session() as removal:
+        await members.remove_member(
+            tx=removal, actor=crew.owner, board_id=crew.board.id, user_id=crew.editor.id
+        )
+
+        async def edit() -> None:
+            async with db.session() as tx:
+                await tasks.update_task(
+                    tx=tx, actor=crew.editor, task_id=task.id, cmd=TaskUpdate(title="late")
+                )
+                await tx.commit()
+
+        # The editor's write waits for the board lock the removal holds.
+        waiting = asyncio.create_task(edit())
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
+        await removal.commit()
+    with pytest.raises(NotFound):
+        await waiting

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskflow.errors import Forbidden, NotFound
 from taskflow.models import Board, Column, Member, Task, User
 from taskflow.schemas import ColumnPublic, MemberPublic, Output, TaskPublic
+from taskflow.services.events import claim_next_seq
 
 OWNER: Final = "owner"
 EDITOR: Final = "editor"
@@ -49,6 +50,29 @@ async def require_role_as(
         return await require_role(tx=tx, board_id=board_id, user=user, allowed=allowed)
     except NotFound:
         raise NotFound(missing) from None
+
+
+async def claim_seq_as(
+    *,
+    tx: AsyncSession,
+    board_id: int,
+    user: User,
+    allowed: Collection[str],
+    missing: str = "board not found",
+) -> int:
+    """Check the role, claim the board's next seq (locking the board), and check the role again.
+
+    The first check keeps non-members off the board's lock; the second runs under the lock, so a
+    membership removed by a writer this one waited for is seen (PostgreSQL reads committed rows
+    per statement).
+    """
+    await require_role_as(tx=tx, board_id=board_id, user=user, allowed=allowed, missing=missing)
+    try:
+        seq = await claim_next_seq(tx, board_id)
+    except NotFound:
+        raise NotFound(missing) from None
+    await require_role_as(tx=tx, board_id=board_id, user=user, allowed=allowed, missing=missing)
+    return seq
 
 
 def task_data(task: Task) -> dict[str, Any]:

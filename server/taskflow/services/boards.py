@@ -19,9 +19,17 @@ from taskflow.models import (
     User,
 )
 from taskflow.schemas import BoardCreate, BoardUpdate, MemberPublic
-from taskflow.services.access import OWNER, OWNER_ONLY, READERS, board_data, diff, require_role
+from taskflow.services.access import (
+    OWNER,
+    OWNER_ONLY,
+    READERS,
+    board_data,
+    claim_seq_as,
+    diff,
+    require_role,
+)
 from taskflow.services.columns import board_columns, default_columns
-from taskflow.services.events import Activity, Event, claim_next_seq, record_event
+from taskflow.services.events import Activity, Event, record_event
 from taskflow.services.members import board_members
 from taskflow.types import utcnow
 
@@ -86,8 +94,7 @@ async def update_board(
     *, tx: AsyncSession, actor: User, board_id: int, cmd: BoardUpdate
 ) -> tuple[Board, Event]:
     """Rename the board (owner only)."""
-    await require_role(tx=tx, board_id=board_id, user=actor, allowed=OWNER_ONLY)
-    seq = await claim_next_seq(tx, board_id)
+    seq = await claim_seq_as(tx=tx, board_id=board_id, user=actor, allowed=OWNER_ONLY)
     board = await _fresh_board(tx, board_id)
     before = board_data(board)
     board.name = cmd.name
@@ -106,8 +113,7 @@ async def update_board(
 
 async def delete_board(*, tx: AsyncSession, actor: User, board_id: int) -> tuple[Board, Event]:
     """Delete the board and everything on it (owner only); its activity stays in the feed."""
-    await require_role(tx=tx, board_id=board_id, user=actor, allowed=OWNER_ONLY)
-    seq = await claim_next_seq(tx, board_id)
+    seq = await claim_seq_as(tx=tx, board_id=board_id, user=actor, allowed=OWNER_ONLY)
     board = await _fresh_board(tx, board_id)
     activity = Activity("board.deleted", "board", board.id, board.name, {})
     # The event gets the next seq and is published after the commit, so live subscribers see

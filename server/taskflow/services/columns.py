@@ -11,13 +11,12 @@ from taskflow.schemas import ColumnCreate, ColumnUpdate
 from taskflow.services import ordering
 from taskflow.services.access import (
     WRITERS,
+    claim_seq_as,
     column_data,
     created,
     diff,
-    require_role,
-    require_role_as,
 )
-from taskflow.services.events import Activity, Event, claim_next_seq, record_event
+from taskflow.services.events import Activity, Event, record_event
 from taskflow.types import utcnow
 
 MISSING = "column not found"
@@ -29,8 +28,7 @@ async def create_column(
     *, tx: AsyncSession, actor: User, board_id: int, cmd: ColumnCreate
 ) -> tuple[Column, Event]:
     """Add a column, last unless before_id/after_id place it."""
-    await require_role(tx=tx, board_id=board_id, user=actor, allowed=WRITERS)
-    seq = await claim_next_seq(tx, board_id)
+    seq = await claim_seq_as(tx=tx, board_id=board_id, user=actor, allowed=WRITERS)
     position = await _placement(
         tx, board_id=board_id, moving_id=None, before_id=cmd.before_id, after_id=cmd.after_id
     )
@@ -118,8 +116,7 @@ async def _lock_for_write(tx: AsyncSession, *, actor: User, column_id: int) -> t
     board_id = located.scalar_one_or_none()
     if board_id is None:
         raise NotFound(MISSING)
-    await require_role_as(tx=tx, board_id=board_id, user=actor, allowed=WRITERS, missing=MISSING)
-    seq = await claim_next_seq(tx, board_id)
+    seq = await claim_seq_as(tx=tx, board_id=board_id, user=actor, allowed=WRITERS, missing=MISSING)
     query = select(Column).where(Column.id == column_id).execution_options(populate_existing=True)
     column = (await tx.execute(query)).scalar_one_or_none()
     if column is None:

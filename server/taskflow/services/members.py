@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskflow.errors import Conflict, Invalid, NotFound
 from taskflow.models import Member, User
 from taskflow.schemas import MemberAdd, MemberPublic
-from taskflow.services.access import OWNER, OWNER_ONLY, member_data, require_role
-from taskflow.services.events import Activity, Event, claim_next_seq, record_event
+from taskflow.services.access import OWNER, OWNER_ONLY, claim_seq_as, member_data
+from taskflow.services.events import Activity, Event, record_event
 from taskflow.types import utcnow
 
 
@@ -17,8 +17,7 @@ async def add_member(
     *, tx: AsyncSession, actor: User, board_id: int, cmd: MemberAdd
 ) -> tuple[MemberPublic, Event]:
     """Give an existing user a role on the board (owner only)."""
-    await require_role(tx=tx, board_id=board_id, user=actor, allowed=OWNER_ONLY)
-    seq = await claim_next_seq(tx, board_id)
+    seq = await claim_seq_as(tx=tx, board_id=board_id, user=actor, allowed=OWNER_ONLY)
     # Usernames sign in case-insensitively, so they are looked up the same way here.
     found = await tx.execute(select(User).where(func.lower(User.username) == cmd.username.lower()))
     user = found.scalar_one_or_none()
@@ -44,8 +43,7 @@ async def remove_member(
     *, tx: AsyncSession, actor: User, board_id: int, user_id: int
 ) -> tuple[MemberPublic, Event]:
     """Take a member off the board (owner only; the owner cannot be removed)."""
-    await require_role(tx=tx, board_id=board_id, user=actor, allowed=OWNER_ONLY)
-    seq = await claim_next_seq(tx, board_id)
+    seq = await claim_seq_as(tx=tx, board_id=board_id, user=actor, allowed=OWNER_ONLY)
     found = await tx.execute(
         select(Member, User)
         .join(User, User.id == Member.user_id)

@@ -14,6 +14,7 @@ from taskflow.services import ordering
 from taskflow.services.access import (
     READERS,
     WRITERS,
+    claim_seq_as,
     created,
     diff,
     member_role,
@@ -21,7 +22,7 @@ from taskflow.services.access import (
     require_role_as,
     task_data,
 )
-from taskflow.services.events import Activity, Event, claim_next_seq, record_event
+from taskflow.services.events import Activity, Event, record_event
 from taskflow.types import utcnow
 
 MISSING = "task not found"
@@ -34,8 +35,7 @@ async def create_task(
     *, tx: AsyncSession, actor: User, board_id: int, cmd: TaskCreate
 ) -> tuple[Task, Event]:
     """Add a task (default: first column, last place) and its task.created event."""
-    await require_role(tx=tx, board_id=board_id, user=actor, allowed=WRITERS)
-    seq = await claim_next_seq(tx, board_id)
+    seq = await claim_seq_as(tx=tx, board_id=board_id, user=actor, allowed=WRITERS)
     column_id, position = await _placement(
         tx,
         board_id=board_id,
@@ -179,8 +179,7 @@ async def _lock_for_write(
     located = await _board_of(tx, task_id)
     if located is None or (board_id is not None and located != board_id):
         raise NotFound(MISSING)
-    await require_role_as(tx=tx, board_id=located, user=actor, allowed=WRITERS, missing=MISSING)
-    seq = await claim_next_seq(tx, located)
+    seq = await claim_seq_as(tx=tx, board_id=located, user=actor, allowed=WRITERS, missing=MISSING)
     # Read again under the board lock: a writer that committed meanwhile is now visible.
     return await _fresh(tx, task_id), seq
 
