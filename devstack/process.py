@@ -55,9 +55,9 @@ class ManagedProcess:
                 env=self.env,
                 cwd=self.cwd,
                 user=self.user,
-                # Own session: Ctrl-C in the terminal reaches devstack only, which then stops
-                # its children in order instead of all of them dying at once.
-                start_new_session=True,
+                # Deliberately in our process group: whatever signals the whole group (Ctrl-C,
+                # `timeout`, a CI job being cancelled) ends these children too, rather than
+                # leaving servers behind on their ports.
             )
 
     def signal(self, signum: int) -> None:
