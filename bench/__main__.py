@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.limits import raise_fd_limit
+from bench.loadgen import Fleet
 from bench.machine import machine, versions
 from bench.report import DOC_PATH, PLOT_PATH, write_report
 from bench.results import Run, ScenarioResult
-from bench.scenarios import SCENARIOS, BenchConfig, run_scenario
+from bench.scenarios import SCENARIOS, Bench, BenchConfig, run_scenario
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -49,7 +50,7 @@ def summary_line(result: ScenarioResult) -> str:
         for check in result.checks
     )
     error = f" ERROR {result.error}" if result.error else ""
-    return f"{result.scenario} ({result.seconds:.0f} s): {verdicts}{error}"
+    return f"{result.scenario}: {result.title} ({result.seconds:.0f} s): {verdicts}{error}"
 
 
 async def main(args: argparse.Namespace) -> Run:
@@ -68,11 +69,13 @@ async def main(args: argparse.Namespace) -> Run:
         environment={"versions": versions(), "machine": machine(), "workers": args.workers,
                      "database": args.database},
     )  # fmt: skip
-    for code in args.scenarios:
-        print(f"{code}: {SCENARIOS[code].title} ...", flush=True)
-        result = await run_scenario(SCENARIOS[code], config)
-        run.scenarios.append(result)
-        print(summary_line(result), flush=True)
+    async with Fleet(args.workers) as fleet:
+        bench = Bench(config, fleet)
+        for code in args.scenarios:
+            print(f"{code} ...", flush=True)
+            result = await run_scenario(SCENARIOS[code], bench)
+            run.scenarios.append(result)
+            print(summary_line(result), flush=True)
     return run
 
 

@@ -80,6 +80,7 @@ async def publish_window(
         boards=len(subject.boards),
         helloed=sockets,
         offered_events_per_s=window.rate,
+        window_seconds=window.duration,
         published=sent.sent,
         publish_failures=sent.failed,
         achieved_events_per_s=round(sent.achieved_rate, 2),

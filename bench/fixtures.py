@@ -1,8 +1,12 @@
 """The world a TaskFlow scenario needs, made through the public REST API.
 
 Users are registered once and signed in once each (Argon2 costs ~150 ms per call; a token is
-reused for every socket of its user). The first user owns every board; the others join
-each board as viewers, so a board's sockets belong to several users, as in real use.
+reused for every socket of its user). Two layouts:
+
+- shared boards (one-board scenarios): the first user owns every board and the others join
+  each one as viewers, so a board's crowd is made of several users;
+- spread boards (S4's 200 boards): each user owns its share of the boards and subscribes to
+  them itself, which keeps setup to one call per board instead of one per seat.
 """
 
 from __future__ import annotations
@@ -28,14 +32,11 @@ class Member:
 
 @dataclass
 class World:
-    owner: Member
-    viewers: list[Member]
+    users: list[Member]
     boards: list[int]
+    owner_of: dict[int, Member] = field(default_factory=dict)
+    members_of: dict[int, list[Member]] = field(default_factory=dict)
     tasks: dict[int, list[int]] = field(default_factory=dict)
-
-    @property
-    def members(self) -> list[Member]:
-        return [self.owner, *self.viewers]
 
 
 async def bounded(jobs: Iterable[Callable[[], Awaitable[T]]], limit: int) -> list[T]:
@@ -58,25 +59,22 @@ def _checked(response: httpx.Response) -> Any:
     return response.json() if response.content else None
 
 
-async def _member(client: httpx.AsyncClient, username: str) -> Member:
-    _checked(
-        await client.post(
-            "/api/users",
-            json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
-        )
-    )
-    token = _checked(
-        await client.post("/api/auth/token", data={"username": username, "password": PASSWORD})
-    )["access_token"]
-    return Member(username, token)
-
-
-def _auth(member: Member) -> dict[str, str]:
+def auth(member: Member) -> dict[str, str]:
     return {"Authorization": f"Bearer {member.token}"}
 
 
-async def build_world(base_url: str, *, users: int, boards: int, tasks_per_board: int = 4) -> World:
-    """Register `users`, create `boards` owned by the first, seat the rest as viewers."""
+async def _member(client: httpx.AsyncClient, username: str) -> Member:
+    body = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
+    _checked(await client.post("/api/users", json=body))
+    form = {"username": username, "password": PASSWORD}
+    token = _checked(await client.post("/api/auth/token", data=form))["access_token"]
+    return Member(username, token)
+
+
+async def build_world(
+    base_url: str, *, users: int, boards: int, shared: bool, tasks_per_board: int = 4
+) -> World:
+    """Register `users` and create `boards` (shared: one owner, the rest seated as viewers)."""
     run = uuid.uuid4().hex[:6]
     timeout = httpx.Timeout(60.0)
     limits = httpx.Limits(max_connections=SETUP_CONCURRENCY * 2)
@@ -85,44 +83,54 @@ async def build_world(base_url: str, *, users: int, boards: int, tasks_per_board
             [lambda n=n: _member(client, f"bench_{run}_{n}") for n in range(max(1, users))],
             SETUP_CONCURRENCY,
         )
-        owner, viewers = people[0], people[1:]
 
-        async def new_board(number: int) -> int:
+        async def new_board(number: int) -> tuple[int, Member]:
+            owner = people[0] if shared else people[number % len(people)]
             body = {"name": f"bench board {number}"}
-            board = _checked(await client.post("/api/boards", json=body, headers=_auth(owner)))
-            return int(board["id"])
+            board = _checked(await client.post("/api/boards", json=body, headers=auth(owner)))
+            return int(board["id"]), owner
 
-        board_ids = await bounded(
+        made_boards = await bounded(
             [lambda n=n: new_board(n) for n in range(boards)], SETUP_CONCURRENCY
         )
+        world = World(users=people, boards=[board_id for board_id, _ in made_boards])
+        for board_id, owner in made_boards:
+            world.owner_of[board_id] = owner
+            world.members_of[board_id] = [owner]
 
         async def seat(board_id: int, viewer: Member) -> None:
             body = {"username": viewer.username, "role": "viewer"}
             path = f"/api/boards/{board_id}/members"
-            _checked(await client.post(path, json=body, headers=_auth(owner)))
+            _checked(await client.post(path, json=body, headers=auth(world.owner_of[board_id])))
+            world.members_of[board_id].append(viewer)
 
-        await bounded(
-            [lambda b=b, v=v: seat(b, v) for b in board_ids for v in viewers], SETUP_CONCURRENCY
-        )
+        if shared:
+            await bounded(
+                [lambda b=b, v=v: seat(b, v) for b in world.boards for v in people[1:]],
+                SETUP_CONCURRENCY,
+            )
 
         async def new_task(board_id: int, number: int) -> tuple[int, int]:
             body = {"title": f"bench task {number}"}
             path = f"/api/boards/{board_id}/tasks"
-            task = _checked(await client.post(path, json=body, headers=_auth(owner)))
+            owner = world.owner_of[board_id]
+            task = _checked(await client.post(path, json=body, headers=auth(owner)))
             return board_id, int(task["id"])
 
-        made = await bounded(
-            [lambda b=b, n=n: new_task(b, n) for b in board_ids for n in range(tasks_per_board)],
+        made_tasks = await bounded(
+            [lambda b=b, n=n: new_task(b, n) for b in world.boards for n in range(tasks_per_board)],
             SETUP_CONCURRENCY,
         )
-    world = World(owner=owner, viewers=viewers, boards=board_ids)
-    for board_id, task_id in made:
+    for board_id, task_id in made_tasks:
         world.tasks.setdefault(board_id, []).append(task_id)
     return world
 
 
-async def board_seqs(base_url: str, member: Member) -> dict[int, int]:
-    """Every board of `member` and its current seq (one `GET /api/boards`)."""
+async def board_seqs(base_url: str, members: Iterable[Member]) -> dict[int, int]:
+    """The current seq of every board the members belong to (one `GET /api/boards` each)."""
+    seqs: dict[int, int] = {}
     async with httpx.AsyncClient(base_url=base_url, timeout=30.0) as client:
-        boards = _checked(await client.get("/api/boards", headers=_auth(member)))
-    return {int(board["id"]): int(board["seq"]) for board in boards}
+        for member in members:
+            for board in _checked(await client.get("/api/boards", headers=auth(member))):
+                seqs[int(board["id"])] = int(board["seq"])
+    return seqs

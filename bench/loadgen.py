@@ -62,17 +62,32 @@ class Fleet:
         return [p.pid for p in self._processes if p.pid is not None]
 
     async def connect(
-        self, targets: Sequence[Target], *, concurrency: int = 100, timeout: float = 30.0
+        self,
+        targets: Sequence[Target],
+        *,
+        concurrency: int = 100,
+        timeout: float = 30.0,
+        deadline: float = 90.0,
     ) -> ConnectReport:
+        """Open the targets; `concurrency` handshakes in flight per worker, `timeout` each,
+        `deadline` for the whole phase."""
         shares: list[list[tuple[str, int]]] = [[] for _ in self._pipes]
         for index, target in enumerate(targets):
             shares[index % self.size].append((target.url, target.board_id))
         replies = await self._all(
             [
-                ("connect", {"targets": share, "concurrency": concurrency, "timeout": timeout})
+                (
+                    "connect",
+                    {
+                        "targets": share,
+                        "concurrency": concurrency,
+                        "timeout": timeout,
+                        "deadline": deadline,
+                    },
+                )
                 for share in shares
             ],
-            timeout + COMMAND_GRACE,
+            deadline + COMMAND_GRACE,
         )
         merged = ConnectReport()
         for reply in replies:
@@ -97,6 +112,14 @@ class Fleet:
         for reply in await self._all([("close", {})] * self.size, COMMAND_GRACE):
             codes.update(reply)
         return codes
+
+    async def reset(self) -> None:
+        """Close every socket; workers that stopped answering are replaced by fresh ones."""
+        try:
+            await self.close_sockets()
+        except WorkerFailed:
+            await asyncio.to_thread(self.stop)
+            self.start()
 
     def stop(self) -> None:
         """Ask the workers to exit, then make sure they did."""

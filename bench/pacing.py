@@ -19,14 +19,18 @@ class PublishReport:
     sent: int = 0
     failed: int = 0
     errors: Counter[str] = field(default_factory=Counter)
+    rate: float = 0.0
     started_at: float = 0.0
+    last_start: float = 0.0
     finished_at: float = 0.0
     # Time each call took to return (a REST write's response time; ~0 for a socket send).
     call_seconds: list[float] = field(default_factory=list)
 
     @property
     def achieved_rate(self) -> float:
-        span = self.finished_at - self.started_at
+        """Successful calls per second of the schedule as it really went: a call that had to
+        wait for a free slot stretches it; a slow response does not."""
+        span = self.last_start - self.started_at + 1 / self.rate if self.rate > 0 else 0.0
         return self.sent / span if span > 0 else 0.0
 
 
@@ -43,7 +47,7 @@ async def paced(
     up to `max_in_flight`; beyond that the loop waits, and the achieved rate shows it.
     """
     planned = max(1, round(rate * duration))
-    report = PublishReport(planned=planned)
+    report = PublishReport(planned=planned, rate=rate)
     slots = asyncio.Semaphore(max_in_flight)
     running: set[asyncio.Task[None]] = set()
 
@@ -65,6 +69,7 @@ async def paced(
         if delay > 0:
             await asyncio.sleep(delay)
         await slots.acquire()
+        report.last_start = time.monotonic()
         task = asyncio.create_task(one(index))
         running.add(task)
         task.add_done_callback(running.discard)

@@ -18,7 +18,7 @@ import httpx
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.fixtures import Member, board_seqs
+from bench.fixtures import World, auth, board_seqs
 from bench.wire import stamp, task_like
 
 
@@ -58,19 +58,17 @@ class ControlPublisher:
 
 
 class RestPublisher:
-    """`PATCH /api/tasks/{id}` as the boards' owner; boards in turn, their tasks in turn."""
+    """`PATCH /api/tasks/{id}` as each board's owner; boards in turn, their tasks in turn."""
 
-    def __init__(self, base_url: str, owner: Member, tasks: dict[int, list[int]]) -> None:
+    def __init__(self, base_url: str, world: World) -> None:
         self.base_url = base_url
-        self.owner = owner
-        self.boards = list(tasks)
-        self.tasks = tasks
+        self.world = world
+        self.boards = list(world.boards)
         self.client: httpx.AsyncClient | None = None
 
     async def open(self) -> None:
         self.client = httpx.AsyncClient(
             base_url=self.base_url,
-            headers={"Authorization": f"Bearer {self.owner.token}"},
             timeout=httpx.Timeout(10.0),
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
         )
@@ -78,17 +76,17 @@ class RestPublisher:
     async def publish(self, index: int) -> None:
         assert self.client is not None, "open() first"
         board_id = self.boards[index % len(self.boards)]
-        board_tasks = self.tasks[board_id]
+        board_tasks = self.world.tasks[board_id]
         task_id = board_tasks[(index // len(self.boards)) % len(board_tasks)]
+        headers = {**auth(self.world.owner_of[board_id]), "Content-Type": "application/json"}
         body = orjson.dumps({"description": stamp(time.monotonic())})
-        response = await self.client.patch(
-            f"/api/tasks/{task_id}", content=body, headers={"Content-Type": "application/json"}
-        )
+        response = await self.client.patch(f"/api/tasks/{task_id}", content=body, headers=headers)
         if response.status_code != 200:
             raise RuntimeError(f"PATCH answered {response.status_code}")
 
     async def finals(self) -> dict[int, int]:
-        seqs = await board_seqs(self.base_url, self.owner)
+        owners = {member.username: member for member in self.world.owner_of.values()}
+        seqs = await board_seqs(self.base_url, owners.values())
         return {board_id: seqs[board_id] for board_id in self.boards}
 
     async def close(self) -> None:

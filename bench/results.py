@@ -17,6 +17,7 @@ class Measurement:
     connect_failures: dict[str, int] = field(default_factory=dict)
     all_helloed_s: float | None = None
     offered_events_per_s: float = 0.0
+    window_seconds: float = 0.0  # how long the publisher published
     published: int = 0
     publish_failures: int = 0
     achieved_events_per_s: float = 0.0

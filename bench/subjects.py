@@ -34,7 +34,7 @@ class Subject(Protocol):
     def pids(self) -> list[int]: ...
     @property
     def boards(self) -> list[int]: ...
-    async def prepare(self, *, boards: int, users: int) -> None: ...
+    async def prepare(self, *, boards: int, users: int, shared: bool) -> None: ...
     def targets(self, sockets: int, *, offset: int = 0) -> list[Target]: ...
     def publisher(self) -> Publisher: ...
 
@@ -54,7 +54,7 @@ class CeilingSubject:
     def boards(self) -> list[int]:
         return self._boards
 
-    async def prepare(self, *, boards: int, users: int) -> None:
+    async def prepare(self, *, boards: int, users: int, shared: bool) -> None:
         self._boards = list(range(1, boards + 1))
 
     def targets(self, sockets: int, *, offset: int = 0) -> list[Target]:
@@ -84,17 +84,17 @@ class TaskFlowSubject:
     def boards(self) -> list[int]:
         return self._world().boards
 
-    async def prepare(self, *, boards: int, users: int) -> None:
-        self.world = await build_world(self.server.url, users=users, boards=boards)
+    async def prepare(self, *, boards: int, users: int, shared: bool) -> None:
+        self.world = await build_world(self.server.url, users=users, boards=boards, shared=shared)
 
     def targets(self, sockets: int, *, offset: int = 0) -> list[Target]:
-        """Socket n goes to board n mod B, as the (n div B)-th member in turn: every board
-        gets its sockets from several users, every user holds sockets on every board."""
+        """Socket n goes to board n mod B, as the board's members in turn."""
         world = self._world()
-        boards, members = world.boards, world.members
+        boards = world.boards
         targets = []
         for n in range(offset, offset + sockets):
             board = boards[n % len(boards)]
+            members = world.members_of[board]
             member = members[(n // len(boards)) % len(members)]
             targets.append(
                 Target(f"{self.server.ws_url}/ws/boards/{board}?token={member.token}", board)
@@ -102,8 +102,7 @@ class TaskFlowSubject:
         return targets
 
     def publisher(self) -> Publisher:
-        world = self._world()
-        return RestPublisher(self.server.url, world.owner, world.tasks)
+        return RestPublisher(self.server.url, self._world())
 
     def _world(self) -> World:
         if self.world is None:

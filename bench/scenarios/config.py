@@ -1,0 +1,117 @@
+"""What a run is configured with, and the size of each scenario (full and `--quick`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.servers import Database
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    quick: bool = False
+    workers: int = 3
+    database: Database = "sqlite"
+    profile: bool = False
+    artifacts: Path = Path("bench/results")
+
+
+@dataclass(frozen=True)
+class FixedRate:
+    """S1, S2: one board, a fixed event rate."""
+
+    sockets: int
+    rate: float
+    duration: float
+    drain: float
+    users: int = 5
+    stages: tuple[int, ...] = ()  # smaller crowds measured on the way up, for the plot
+    stage_duration: float = 3.0
+
+
+@dataclass(frozen=True)
+class Ramp:
+    """S3: one board, the rate raised step by step until delivery falls behind."""
+
+    sockets: int
+    start: float
+    factor: float
+    step: float
+    drain: float
+    max_steps: int
+    refinements: int
+    budget: float
+    users: int = 5
+    p99_limit_ms: float = 1000.0
+
+
+@dataclass(frozen=True)
+class EndToEnd:
+    """S4: many boards, the whole topology, REST writes."""
+
+    sockets: int
+    boards: int
+    rate: float
+    duration: float
+    drain: float
+    users: int = 10
+
+
+@dataclass(frozen=True)
+class Crowd:
+    """S5, S6: sockets and no events."""
+
+    sockets: int
+    users: int = 5
+    warmup: int = 20
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Scales:
+    s1: FixedRate
+    s2: FixedRate
+    s3: Ramp
+    s4: EndToEnd
+    s5: Crowd
+    s6: Crowd
+
+
+FULL = Scales(
+    s1=FixedRate(sockets=1000, rate=50, duration=10, drain=5),
+    s2=FixedRate(sockets=5000, rate=20, duration=10, drain=5, stages=(1000, 2500)),
+    s3=Ramp(
+        sockets=1000,
+        start=4,
+        factor=1.5,
+        step=3,
+        drain=3,
+        max_steps=12,
+        refinements=2,
+        budget=45,
+    ),
+    s4=EndToEnd(sockets=1000, boards=200, rate=200, duration=10, drain=5),
+    s5=Crowd(sockets=5000),
+    s6=Crowd(sockets=2000),
+)
+QUICK = Scales(
+    s1=FixedRate(sockets=200, rate=50, duration=2, drain=3, users=2),
+    s2=FixedRate(
+        sockets=500, rate=20, duration=2, drain=3, users=2, stages=(100,), stage_duration=1.5
+    ),
+    s3=Ramp(
+        sockets=200,
+        start=8,
+        factor=2,
+        step=1.5,
+        drain=2,
+        max_steps=4,
+        refinements=0,
+        budget=10,
+        users=2,
+    ),
+    s4=EndToEnd(sockets=100, boards=20, rate=50, duration=2, drain=3, users=2),
+    s5=Crowd(sockets=500, users=2),
+    s6=Crowd(sockets=300, users=2),
+)

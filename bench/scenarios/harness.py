@@ -1,0 +1,108 @@
+"""What every scenario does around its measurements: start a subject, publish, profile."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.fanout import Window, publish_window
+from bench.loadgen import Fleet
+from bench.probe import ServerProbe
+from bench.profiling import Profile, summarize
+from bench.publishers import Publisher
+from bench.results import Measurement
+from bench.scenarios.config import BenchConfig
+from bench.servers import CeilingServer, TaskFlowCluster, TaskFlowReplica
+from bench.subjects import CeilingSubject, Subject, TaskFlowSubject
+
+SETTLE_SECONDS = 1.0  # after a connect phase: presence frames and handshakes die down
+CONNECT_CONCURRENCY = 200
+# The ceiling first, then TaskFlow, each on a fresh server: never both at once.
+SUBJECTS = ("ceiling", "taskflow")
+
+
+@dataclass
+class Bench:
+    """A run's settings and its load workers, started once and shared by every scenario."""
+
+    config: BenchConfig
+    fleet: Fleet
+
+
+@asynccontextmanager
+async def running(
+    kind: str, bench: Bench, *, boards: int, users: int, shared: bool = True
+) -> AsyncIterator[tuple[Subject, Fleet, ServerProbe]]:
+    """A fresh server of `kind` with its boards and users; the fleet's sockets are closed
+    when it stops, so the next subject starts from none."""
+    server: CeilingServer | TaskFlowReplica | TaskFlowCluster
+    if kind == "ceiling":
+        server = CeilingServer()
+    elif kind == "cluster":
+        server = TaskFlowCluster()
+    else:
+        server = TaskFlowReplica(bench.config.database)
+    with server:
+        subject: Subject = (
+            CeilingSubject(server) if isinstance(server, CeilingServer) else TaskFlowSubject(server)
+        )
+        await subject.prepare(boards=boards, users=users, shared=shared)
+        try:
+            yield subject, bench.fleet, ServerProbe(subject.pids)
+        finally:
+            await bench.fleet.reset()
+
+
+@asynccontextmanager
+async def opened(publisher: Publisher) -> AsyncIterator[Publisher]:
+    await publisher.open()
+    try:
+        yield publisher
+    finally:
+        await publisher.close()
+
+
+async def window(
+    subject: Subject,
+    fleet: Fleet,
+    probe: ServerProbe,
+    plan: Window,
+    *,
+    sockets: int,
+    publisher: Publisher,
+    profile_to: Path | None = None,
+) -> Measurement:
+    """One publishing window; with `profile_to`, py-spy records the server meanwhile."""
+    if profile_to is None or not subject.pids:
+        return await publish_window(
+            subject=subject,
+            fleet=fleet,
+            probe=probe,
+            publisher=publisher,
+            window=plan,
+            sockets=sockets,
+        )
+    with Profile(subject.pids[0], plan.duration, profile_to):
+        measured = await publish_window(
+            subject=subject,
+            fleet=fleet,
+            probe=probe,
+            publisher=publisher,
+            window=plan,
+            sockets=sockets,
+        )
+    measured.extra["profile"] = summarize(profile_to)
+    return measured
+
+
+def profile_path(config: BenchConfig, subject: Subject, name: str) -> Path | None:
+    if not config.profile or subject.name != "taskflow":
+        return None
+    return config.artifacts / f"profile-{name}.txt"
+
+
+def final_window(measured: list[Measurement], subject: str) -> Measurement | None:
+    windows = [m for m in measured if m.subject == subject and m.extra.get("final")]
+    return windows[-1] if windows else None
