@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import TIMEOUT_UNIT
 
 NX_27017 = Path(sys.executable).with_name("nx-27017")
-START_TIMEOUT = 15.0
-STOP_TIMEOUT = 5.0
+START_TIMEOUT = 15 * TIMEOUT_UNIT
+STOP_TIMEOUT = 5 * TIMEOUT_UNIT
 
 
 def _free_port() -> int:
