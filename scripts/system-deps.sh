@@ -4,6 +4,7 @@ set -euo pipefail
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v envsubst >/dev/null 2>&1 || missing+=(gettext-base)
 if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "system-deps: missing ${missing[*]}; run as root or: sudo apt-get install -y ${missing[*]}" >&2

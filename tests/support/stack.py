@@ -11,6 +11,11 @@ def heal(stack: Stack) -> None:
         stack.start_redis()
     if stack.mongo_server is not None and not stack.mongo_server.running:
         stack.start_mongo()
+    restarted = False
     for index, replica in enumerate(stack.replicas):
         if not replica.running:
             stack.start_replica(index)
+            restarted = True
+    if restarted:
+        # Nginx keeps skipping an upstream that failed for a while; a reload forgets that.
+        stack.reload_nginx()
