@@ -1,0 +1,115 @@
+"""A browser session over the stack: one context per user, a page per tab, sessions seeded or real.
+
+Every page's uncaught script errors are collected; a test that ends with any fails.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
+
+from tests.browser.board_page import BoardPage
+from tests.conftest import ROOT, TIMEOUT_UNIT, Account
+
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 360, "height": 740}
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+# Every Playwright wait is bounded by this (milliseconds), scaled like the rest of the suite.
+WAIT_MS = 5_000 * TIMEOUT_UNIT
+
+# Written by client/session.js; set once per tab, so a later sign-out in that tab sticks.
+_SEED_SESSION = """
+(() => {
+  try {
+    if (sessionStorage.getItem('taskflow.test-seeded')) return;
+    sessionStorage.setItem('taskflow.test-seeded', '1');
+    sessionStorage.setItem('taskflow.token', %s);
+    sessionStorage.setItem('taskflow.user', %s);
+  } catch {
+    // about:blank has no storage
+  }
+})();
+"""
+
+
+class Web:
+    """Opens contexts and pages for one test and closes all of them at the end."""
+
+    def __init__(self, browser: Browser, http: httpx.AsyncClient, url: str) -> None:
+        self.browser = browser
+        self.http = http
+        self.url = url
+        self.contexts: list[BrowserContext] = []
+        self.page_errors: list[str] = []
+
+    async def context(self, viewport: ViewportSize = DESKTOP, **options: Any) -> BrowserContext:
+        """A fresh browser profile: its own storage, nobody signed in."""
+        context = await self.browser.new_context(
+            viewport=viewport, base_url=self.url, locale="en-US", **options
+        )
+        context.set_default_timeout(WAIT_MS)
+        context.on("page", self._watch)
+        self.contexts.append(context)
+        return context
+
+    async def signed_in(self, account: Account, viewport: ViewportSize = DESKTOP) -> BrowserContext:
+        """A context whose tabs start signed in as `account`, stored the way the client does."""
+        me = await self.http.get("/api/users/me", headers=account.headers)
+        assert me.status_code == 200, me.text
+        context = await self.context(viewport)
+        script = _SEED_SESSION % (json.dumps(account.token), json.dumps(json.dumps(me.json())))
+        await context.add_init_script(script=script)
+        return context
+
+    async def open_board(self, context: BrowserContext, board_id: int, name: str) -> BoardPage:
+        """A new tab on the board, once its live socket is connected; `name` for messages."""
+        page = await context.new_page()
+        await page.goto(f"/#/boards/{board_id}")
+        board = BoardPage(page, board_id, name)
+        await board.wait_connected()
+        return board
+
+    async def board_as(self, account: Account, board_id: int, **options: Any) -> BoardPage:
+        context = await self.signed_in(account, **options)
+        return await self.open_board(context, board_id, account.username)
+
+    def _watch(self, page: Page) -> None:
+        page.on("pageerror", lambda error: self.page_errors.append(f"{page.url}: {error}"))
+
+    async def close(self) -> None:
+        for context in self.contexts:
+            await context.close()
+        self.contexts.clear()
+
+
+async def screenshot(page: Page, name: str) -> Path:
+    """Saved under test-artifacts/screenshots/ on every run (gitignored)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    await page.screenshot(path=path, animations="disabled", caret="hide")
+    return path
+
+
+async def pixel(page: Page, x: float, y: float) -> tuple[int, int, int]:
+    """The colour painted at one point of the viewport (what the user sees there)."""
+    png = await page.screenshot(
+        clip={"x": x, "y": y, "width": 1, "height": 1}, animations="disabled"
+    )
+    chunks, offset = {}, 8
+    while offset < len(png):
+        length = int.from_bytes(png[offset : offset + 4], "big")
+        kind = png[offset + 4 : offset + 8]
+        chunks[kind] = chunks.get(kind, b"") + png[offset + 8 : offset + 8 + length]
+        offset += 12 + length
+    # One pixel, one row: every PNG filter leaves the first pixel as it is.
+    red, green, blue = zlib.decompress(chunks[b"IDAT"])[1:4]
+    return red, green, blue
+
+
+def configure_expect() -> None:
+    expect.set_options(timeout=WAIT_MS)
