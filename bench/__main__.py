@@ -30,6 +30,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3, help="load worker processes")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
                         help="database of the single-replica scenarios (S4 always PostgreSQL)")  # fmt: skip
+    parser.add_argument("--taskflow", choices=("stock", "prototype"), default="stock",
+                        help="the single-replica server: `taskflow serve`, or the sketch of the "
+                        "fan-out proposal in bench/prototype (S4 always runs stock)")  # fmt: skip
     parser.add_argument("--profile", action="store_true",
                         help="py-spy the TaskFlow server during S1, S2 and S4 windows")  # fmt: skip
     parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
@@ -59,6 +62,7 @@ async def main(args: argparse.Namespace) -> Run:
         quick=args.quick,
         workers=args.workers,
         database=args.database,
+        taskflow=args.taskflow,
         profile=args.profile,
         artifacts=RESULTS_DIR / stamp,
     )
@@ -67,7 +71,7 @@ async def main(args: argparse.Namespace) -> Run:
         command=" ".join(["python -m bench", *map(shlex.quote, sys.argv[1:])]),
         quick=args.quick,
         environment={"versions": versions(), "machine": machine(), "workers": args.workers,
-                     "database": args.database},
+                     "database": args.database, "taskflow": args.taskflow},
     )  # fmt: skip
     async with Fleet(args.workers) as fleet:
         bench = Bench(config, fleet)

@@ -50,6 +50,21 @@ def connect_measurement(subject: Subject, report: ConnectReport, probe: ServerPr
     )
 
 
+async def write_cost(
+    probe: ServerProbe, publisher: Publisher, *, rate: float = 10, duration: float = 3
+) -> float | None:
+    """Server CPU seconds per event with nobody subscribed: what the write path alone costs
+    (for TaskFlow a committed PATCH, its event and activity entry). Run before any socket
+    connects; `publish_window` subtracts it to show the fan-out's own cost per delivery."""
+    # Unmeasured first calls: the first writes after a start pay for compiling and caching
+    # statements, which the windows later do not.
+    await paced(publisher.publish, rate=rate * 2, duration=duration / 2, max_in_flight=4)
+    before = probe.usage()
+    sent = await paced(publisher.publish, rate=rate, duration=duration, max_in_flight=4)
+    after = probe.usage()
+    return (after.cpu_seconds - before.cpu_seconds) / sent.sent if sent.sent else None
+
+
 async def publish_window(
     *,
     subject: Subject,
@@ -58,6 +73,7 @@ async def publish_window(
     publisher: Publisher,
     window: Window,
     sockets: int,
+    write_cost_s: float | None = None,
 ) -> Measurement:
     """Publish at `window.rate` for `window.duration`, wait for delivery, measure both sides."""
     await fleet.start_window()
@@ -74,6 +90,7 @@ async def publish_window(
     deliveries = received.deliveries
     span = received.last_receipt_at - sent.started_at if deliveries else 0.0
     cpu = after.cpu_seconds - before.cpu_seconds
+    fanout_cpu = cpu - sent.sent * write_cost_s if write_cost_s is not None else None
     return Measurement(
         subject=subject.name,
         sockets=sockets,
@@ -97,6 +114,12 @@ async def publish_window(
         closed=dict(received.closed),
         server_cpu_s=round(cpu, 3),
         server_cpu_us_per_delivery=round(cpu / deliveries * 1e6, 2) if deliveries else None,
+        write_cpu_ms_per_event=round(write_cost_s * 1e3, 3) if write_cost_s is not None else None,
+        fanout_cpu_us_per_delivery=(
+            round(fanout_cpu / deliveries * 1e6, 2)
+            if fanout_cpu is not None and deliveries
+            else None
+        ),
         server_rss_mb=round(after.rss_bytes / 2**20, 1),
         client_cpu_us_per_delivery=(
             round(received.client_cpu_seconds / deliveries * 1e6, 2) if deliveries else None

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 # A call that takes longer than this is abandoned (and counted as failed), so a stuck
 # server cannot make the loop run past its window.
-CALL_TIMEOUT = 10.0
+CALL_TIMEOUT = 5.0
 
 
 @dataclass

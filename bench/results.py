@@ -38,6 +38,9 @@ class Measurement:
     closed: dict[str, int] = field(default_factory=dict)
     server_cpu_s: float = 0.0
     server_cpu_us_per_delivery: float | None = None
+    # The write path's own cost (measured with no subscriber), and the rest per delivery.
+    write_cpu_ms_per_event: float | None = None
+    fanout_cpu_us_per_delivery: float | None = None
     server_rss_mb: float = 0.0
     client_cpu_us_per_delivery: float | None = None
     event_frame_bytes: float = 0.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import os
 import shutil
 import sys
 import tempfile
@@ -21,12 +22,14 @@ from devstack.paths import REPO_ROOT
 from devstack.ports import LOOPBACK, free_port, port_accepts
 from devstack.postgres import create_database, drop_database, ensure_postgres
 from devstack.process import ManagedProcess, child_env
-from devstack.taskflow_cli import run_migrations
+from devstack.replica import http_ok
+from devstack.taskflow_cli import run_migrations, taskflow_env
 from devstack.waiting import wait_until
 
 from devstack import Replica, Stack, StackOptions
 
 Database = Literal["sqlite", "postgres"]
+Variant = Literal["stock", "prototype"]
 
 # What every bench replica runs with. One user may hold many sockets (the default of 50 per
 # user would refuse a crowd of 1,000 tabs from a handful of accounts).
@@ -117,27 +120,29 @@ class CeilingServer(_Managed):
 
 
 class TaskFlowReplica(_Managed):
+    """One replica: `taskflow serve` (stock), or the P1 sketch (`bench.prototype.serve`)."""
+
     name = "taskflow"
 
-    def __init__(self, database: Database = "sqlite") -> None:
+    def __init__(self, database: Database = "sqlite", variant: Variant = "stock") -> None:
         super().__init__("bench-taskflow-")
         self.database = database
+        self.variant = variant
         self.database_url = ""
-        self.replica: Replica | None = None
+        self.port = free_port()
+        self.process: Replica | ManagedProcess | None = None
 
     @property
     def url(self) -> str:
-        assert self.replica is not None
-        return self.replica.url
+        return f"http://{LOOPBACK}:{self.port}"
 
     @property
     def ws_url(self) -> str:
-        assert self.replica is not None
-        return self.replica.ws_url
+        return f"ws://{LOOPBACK}:{self.port}"
 
     @property
     def pids(self) -> list[int]:
-        pid = self.replica.pid if self.replica is not None else None
+        pid = self.process.pid if self.process is not None else None
         return [pid] if pid is not None else []
 
     def start(self) -> None:
@@ -150,12 +155,32 @@ class TaskFlowReplica(_Managed):
             shutil.copyfile(migrated_sqlite(), database)
             self.database_url = f"sqlite+aiosqlite:///{database}"
             env = {**BENCH_ENV, "DATABASE_URL": self.database_url}
-        self.replica = Replica(env=env, workdir=self.workdir / "replica", name="taskflow")
-        self.replica.start(timeout=60)
+        if self.variant == "stock":
+            replica = Replica(env=env, workdir=self.workdir, port=self.port, name="taskflow")
+            self.process = replica
+            replica.start(timeout=60)
+            return
+        environment = taskflow_env(env)  # server/ importable; bench/ too, for the sketch
+        environment["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), environment["PYTHONPATH"]])
+        prototype = ManagedProcess(
+            [sys.executable, "-m", "bench.prototype.serve", "--port", str(self.port)],
+            log_path=self.workdir / "taskflow.log",
+            env=environment,
+            cwd=self.workdir,
+        )
+        self.process = prototype
+        prototype.start()
+        wait_until(
+            lambda: http_ok(f"{self.url}/healthz"),
+            what="the prototype replica's /healthz",
+            timeout=60,
+            process=prototype,
+            interval=0.1,
+        )
 
     def stop(self) -> None:
-        if self.replica is not None:
-            self.replica.stop()
+        if self.process is not None:
+            self.process.stop()
         if self.database == "postgres" and self.database_url:
             drop_database(self.database_url)
             self.database_url = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.servers import Database
+from bench.servers import Database, Variant
 
 
 @dataclass(frozen=True)
@@ -13,6 +13,7 @@ class BenchConfig:
     quick: bool = False
     workers: int = 3
     database: Database = "sqlite"
+    taskflow: Variant = "stock"
     profile: bool = False
     artifacts: Path = Path("bench/results")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench.fanout import Window, connect, connect_measurement
+from bench.fanout import Window, connect, connect_measurement, write_cost
 from bench.results import Check, Measurement
 from bench.scenarios.config import FixedRate
 from bench.scenarios.harness import (
@@ -32,7 +32,11 @@ def title(shape: FixedRate) -> str:
 async def measure(code: str, bench: Bench, shape: FixedRate, measured: list[Measurement]) -> None:
     """The crowd grows through `shape.stages` (a short window at each) to `shape.sockets`."""
     for kind in SUBJECTS:
-        async with running(kind, bench, boards=1, users=shape.users) as (subject, fleet, probe):
+        async with (
+            running(kind, bench, boards=1, users=shape.users) as (subject, fleet, probe),
+            opened(subject.publisher()) as publisher,
+        ):
+            cost = await write_cost(probe, publisher)
             helloed = 0
             for crowd in (*shape.stages, shape.sockets):
                 report = await connect(
@@ -49,16 +53,16 @@ async def measure(code: str, bench: Bench, shape: FixedRate, measured: list[Meas
                     duration=shape.duration if final else shape.stage_duration,
                     drain_timeout=shape.drain,
                 )
-                async with opened(subject.publisher()) as publisher:
-                    result = await window(
-                        subject,
-                        fleet,
-                        probe,
-                        plan,
-                        sockets=helloed,
-                        publisher=publisher,
-                        profile_to=profile_path(bench.config, subject, code) if final else None,
-                    )
+                result = await window(
+                    subject,
+                    fleet,
+                    probe,
+                    plan,
+                    sockets=helloed,
+                    publisher=publisher,
+                    write_cost_s=cost,
+                    profile_to=profile_path(bench.config, subject, code) if final else None,
+                )
                 result.extra.update(phase="window", stage=crowd, final=final)
                 measured.append(result)
 

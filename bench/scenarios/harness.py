@@ -43,7 +43,7 @@ async def running(
     elif kind == "cluster":
         server = TaskFlowCluster()
     else:
-        server = TaskFlowReplica(bench.config.database)
+        server = TaskFlowReplica(bench.config.database, bench.config.taskflow)
     with server:
         subject: Subject = (
             CeilingSubject(server) if isinstance(server, CeilingServer) else TaskFlowSubject(server)
@@ -72,6 +72,7 @@ async def window(
     *,
     sockets: int,
     publisher: Publisher,
+    write_cost_s: float | None = None,
     profile_to: Path | None = None,
 ) -> Measurement:
     """One publishing window; with `profile_to`, py-spy records the server meanwhile."""
@@ -83,6 +84,7 @@ async def window(
             publisher=publisher,
             window=plan,
             sockets=sockets,
+            write_cost_s=write_cost_s,
         )
     with Profile(subject.pids[0], plan.duration, profile_to):
         measured = await publish_window(
@@ -92,6 +94,7 @@ async def window(
             publisher=publisher,
             window=plan,
             sockets=sockets,
+            write_cost_s=write_cost_s,
         )
     measured.extra["profile"] = summarize(profile_to)
     return measured

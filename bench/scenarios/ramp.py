@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bench.fanout import Window, connect, connect_measurement
+from bench.fanout import Window, connect, connect_measurement, write_cost
 from bench.loadgen import Fleet
 from bench.probe import ServerProbe
 from bench.publishers import Publisher
@@ -49,16 +49,26 @@ def sustained_rate(m: Measurement) -> float:
 
 async def measure(bench: Bench, shape: Ramp, measured: list[Measurement]) -> None:
     for kind in SUBJECTS:
-        async with running(kind, bench, boards=1, users=shape.users) as (subject, fleet, probe):
+        async with (
+            running(kind, bench, boards=1, users=shape.users) as (subject, fleet, probe),
+            opened(subject.publisher()) as publisher,
+        ):
+            cost = await write_cost(probe, publisher)
             report = await connect(fleet, subject, shape.sockets, concurrency=CONNECT_CONCURRENCY)
             joined = connect_measurement(subject, report, probe)
             joined.extra.update(phase="connect")
             measured.append(joined)
             await asyncio.sleep(SETTLE_SECONDS)
-            async with opened(subject.publisher()) as publisher:
-                await steps(
-                    subject, fleet, probe, publisher, shape, sockets=report.helloed, into=measured
-                )
+            await steps(
+                subject,
+                fleet,
+                probe,
+                publisher,
+                shape,
+                sockets=report.helloed,
+                write_cost_s=cost,
+                into=measured,
+            )
 
 
 async def steps(
@@ -69,6 +79,7 @@ async def steps(
     shape: Ramp,
     *,
     sockets: int,
+    write_cost_s: float | None,
     into: list[Measurement],
 ) -> None:
     done: list[Measurement] = []
@@ -78,7 +89,15 @@ async def steps(
 
     async def step(rate: float) -> bool:
         plan = Window(rate=rate, duration=shape.step, drain_timeout=shape.drain)
-        m = await window(subject, fleet, probe, plan, sockets=sockets, publisher=publisher)
+        m = await window(
+            subject,
+            fleet,
+            probe,
+            plan,
+            sockets=sockets,
+            publisher=publisher,
+            write_cost_s=write_cost_s,
+        )
         ok = is_sustained(m, shape)
         m.extra.update(phase="step", step=len(done) + 1, sustained=ok)
         if ok:
