@@ -294,15 +294,16 @@ export class CardEditor {
     const result = await this.ctx.actions.updateTask(taskId, body, base);
     if (result.task) return;
     const resume = { values, base, initial };
+    // Reopen the editor before the toast, so the toast stacks above the dialog, not under it.
     if (result.conflict) {
+      if (!this.isOpen()) this.open(taskId, { ...resume, conflict: result.conflict });
       toast('Not saved: the card was changed meanwhile', { kind: 'conflict',
         detail: `Now: “${result.conflict.title}”` });
-      if (!this.isOpen()) this.open(taskId, { ...resume, conflict: result.conflict });
     } else if (result.error?.status === 404) {
       toastError('Not saved: the card was deleted');
     } else {
-      toastError('Could not save the card', { detail: result.error?.message });
       if (!this.isOpen()) this.open(taskId, { ...resume, error: result.error });
+      toastError('Could not save the card', { detail: result.error?.message });
     }
   }
 

@@ -38,7 +38,11 @@ def upstream_servers(addresses: Sequence[str]) -> str:
     """The `server host:port;` lines that go where ${TASKFLOW_UPSTREAM_SERVERS} stands."""
     if not addresses:
         raise ValueError("at least one upstream address is needed")
-    return "\n        ".join(f"server {address};" for address in addresses)
+    # A short fail_timeout: during a rolling restart the replica that just came back must be
+    # used again within seconds, or the other one's restart leaves no live upstream (502).
+    return "\n        ".join(
+        f"server {address} max_fails=1 fail_timeout=2s;" for address in addresses
+    )
 
 
 def render_template(values: Mapping[str, str], template: str | None = None) -> str:
