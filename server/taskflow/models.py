@@ -12,6 +12,9 @@ from taskflow.types import JSONDocument, PositionKey, UTCDateTime, utcnow
 
 # SQLite only makes INTEGER PRIMARY KEY an auto-incrementing rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# Without AUTOINCREMENT, SQLite hands the id of the newest deleted row to the next one; ids must
+# never come back (a deleted board's kept activity would show on the new board).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 
 class Base(DeclarativeBase):
@@ -20,6 +23,7 @@ class Base(DeclarativeBase):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     username: Mapped[str] = mapped_column(String(32), unique=True)
@@ -30,6 +34,7 @@ class User(Base):
 
 class Board(Base):
     __tablename__ = "boards"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -55,7 +60,10 @@ class Member(Base):
 
 class Column(Base):
     __tablename__ = "board_columns"
-    __table_args__ = (Index("ix_board_columns_board_position", "board_id", "position"),)
+    __table_args__ = (
+        Index("ix_board_columns_board_position", "board_id", "position"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
@@ -70,6 +78,7 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_column_position", "column_id", "position"),
         Index("ix_tasks_board", "board_id"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -95,7 +104,10 @@ class BoardEvent(Base):
     """The board's event log: what live subscribers replay from (`since`) and heal gaps with."""
 
     __tablename__ = "board_events"
-    __table_args__ = (UniqueConstraint("board_id", "seq", name="uq_board_events_board_seq"),)
+    __table_args__ = (
+        UniqueConstraint("board_id", "seq", name="uq_board_events_board_seq"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
@@ -111,7 +123,10 @@ class ActivityOutbox(Base):
     """Activity entries committed with their change and not yet stored in the feed."""
 
     __tablename__ = "activity_outbox"
-    __table_args__ = (UniqueConstraint("board_id", "seq", name="uq_activity_outbox_board_seq"),)
+    __table_args__ = (
+        UniqueConstraint("board_id", "seq", name="uq_activity_outbox_board_seq"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     board_id: Mapped[int] = mapped_column(BigInteger)
@@ -142,6 +157,7 @@ class IdempotencyRecord(Base):
     __tablename__ = "idempotency_keys"
     __table_args__ = (
         UniqueConstraint("user_id", "scope", "key", name="uq_idempotency_user_scope_key"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

