@@ -12,6 +12,8 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import Receive, Scope, Send
 
 from taskflow.config import Settings
@@ -29,6 +31,8 @@ from taskflow.security import user_id_from_token
 from taskflow.services.access import member_role
 
 log = logging.getLogger("taskflow.realtime")
+# Infrastructure failures while admitting a socket: the client should simply try again.
+UNAVAILABLE = (OperationalError, DBAPIError, PoolTimeout, ConnectionError, OSError, TimeoutError)
 
 
 class Refused(Exception):
@@ -70,34 +74,46 @@ class LiveBoardEndpoint:
             user = await self._authorize(state.db, settings, query.get("token"), board_id)
             if hub.sockets_of(user.id) >= settings.ws_connections_per_user:
                 raise Refused(protocol.CLOSE_TRY_AGAIN_LATER, "too many connections for this user")
+            user_ref = {"id": user.id, "username": user.username}
+            connection = hub.connection(send=send, board_id=board_id, user=user_ref)
+            try:
+                seq = await hub.join(connection)
+            except NotFound:
+                raise Refused(protocol.CLOSE_NOT_FOUND, "no such board") from None
         except Refused as refused:
             await send({"type": "websocket.close", "code": refused.code, "reason": refused.reason})
             return
-        user_ref = {"id": user.id, "username": user.username}
-        connection = hub.connection(send=send, board_id=board_id, user=user_ref)
-        try:
-            seq = await hub.join(connection)
-        except NotFound:
-            await send(
-                {
-                    "type": "websocket.close",
-                    "code": protocol.CLOSE_NOT_FOUND,
-                    "reason": "no such board",
-                }
-            )
+        except UNAVAILABLE as exc:
+            await self._refuse_unavailable(send, exc)
             return
         writer: asyncio.Task[None] | None = None
         try:
-            connection.prime(
-                await self._opening_frames(hub, state.event_log, board_id, seq, since, user_ref)
+            opening = await self._opening_frames(
+                hub, state.event_log, board_id, seq, since, user_ref
             )
+            connection.prime(opening)
             writer = asyncio.create_task(connection.run_writer())
             runner = CommandRunner(db=state.db, commit=state.committer)
             await self._read(receive, connection, runner, user, settings)
+        except UNAVAILABLE as exc:
+            if writer is None:
+                await self._refuse_unavailable(send, exc)
+            else:
+                raise
         finally:
             await hub.leave(connection)
             if writer is not None:
                 await self._finish_writer(writer, connection)
+
+    async def _refuse_unavailable(self, send: Send, exc: BaseException) -> None:
+        log.warning("refusing a socket, database unavailable: %s", type(exc).__name__)
+        await send(
+            {
+                "type": "websocket.close",
+                "code": protocol.CLOSE_TRY_AGAIN_LATER,
+                "reason": "database unavailable",
+            }
+        )
 
     async def _authorize(
         self, db: Database, settings: Settings, token: str | None, board_id: int
