@@ -117,7 +117,10 @@ def connect_rows(measurements: list[Measurement]) -> list[str]:
 
 def scenario_section(scenario: ScenarioResult) -> list[str]:
     lines = [f"### {scenario.scenario}: {scenario.title}", ""]
-    lines.append(f"Ran in {scenario.seconds:.0f} s (both subjects, setup included).")
+    parts = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in scenario.subject_seconds)
+    lines.append(
+        f"Ran in {scenario.seconds:.0f} s ({parts}; servers, setup and connects included)."
+    )
     if scenario.error:
         lines.append(f"**Error:** `{scenario.error}`")
     lines.append("")

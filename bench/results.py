@@ -76,6 +76,7 @@ class ScenarioResult:
     scenario: str
     title: str
     seconds: float = 0.0
+    subject_seconds: list[tuple[str, float]] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

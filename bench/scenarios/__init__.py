@@ -79,6 +79,7 @@ async def run_scenario(scenario: Scenario, bench: Bench) -> ScenarioResult:
     result = ScenarioResult(scenario.code, scenario.title(scales))
     started = time.monotonic()
     measured: list[Measurement] = []  # filled as it goes: a failure keeps what was measured
+    bench.subject_seconds.clear()
     try:
         await scenario.measure(bench, scales, measured)
     except Exception as exc:  # one broken scenario must not cost the others their numbers
@@ -86,4 +87,5 @@ async def run_scenario(scenario: Scenario, bench: Bench) -> ScenarioResult:
     result.measurements = measured
     result.checks = scenario.checks(measured, scales)
     result.seconds = round(time.monotonic() - started, 1)
+    result.subject_seconds = list(bench.subject_seconds)
     return result

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.fanout import Window, publish_window
@@ -29,6 +30,8 @@ class Bench:
 
     config: BenchConfig
     fleet: Fleet
+    # Seconds each subject took in the current scenario (setup included), in order.
+    subject_seconds: list[tuple[str, float]] = field(default_factory=list)
 
 
 @asynccontextmanager
@@ -37,6 +40,7 @@ async def running(
 ) -> AsyncIterator[tuple[Subject, Fleet, ServerProbe]]:
     """A fresh server of `kind` with its boards and users; the fleet's sockets are closed
     when it stops, so the next subject starts from none."""
+    started = time.monotonic()
     server: CeilingServer | TaskFlowReplica | TaskFlowCluster
     if kind == "ceiling":
         server = CeilingServer()
@@ -53,6 +57,7 @@ async def running(
             yield subject, bench.fleet, ServerProbe(subject.pids)
         finally:
             await bench.fleet.reset()
+    bench.subject_seconds.append((subject.name, round(time.monotonic() - started, 1)))
 
 
 @asynccontextmanager
