@@ -33,6 +33,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--taskflow", choices=("stock", "prototype"), default="stock",
                         help="the single-replica server: `taskflow serve`, or the sketch of the "
                         "fan-out proposal in bench/prototype (S4 always runs stock)")  # fmt: skip
+    parser.add_argument("--split-roles", action="store_true",
+                        help="one-board scenarios on two replicas (PostgreSQL, Redis): REST "
+                        "writes to one, sockets on the other, whose CPU is measured")  # fmt: skip
     parser.add_argument("--profile", action="store_true",
                         help="py-spy the TaskFlow server during S1, S2 and S4 windows")  # fmt: skip
     parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
@@ -63,6 +66,7 @@ async def main(args: argparse.Namespace) -> Run:
         workers=args.workers,
         database=args.database,
         taskflow=args.taskflow,
+        split_roles=args.split_roles,
         profile=args.profile,
         artifacts=RESULTS_DIR / stamp,
     )
@@ -71,7 +75,8 @@ async def main(args: argparse.Namespace) -> Run:
         command=" ".join(["python -m bench", *map(shlex.quote, sys.argv[1:])]),
         quick=args.quick,
         environment={"versions": versions(), "machine": machine(), "workers": args.workers,
-                     "database": args.database, "taskflow": args.taskflow},
+                     "database": args.database, "taskflow": args.taskflow,
+                     "split_roles": args.split_roles},
     )  # fmt: skip
     async with Fleet(args.workers) as fleet:
         bench = Bench(config, fleet)

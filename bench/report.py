@@ -175,7 +175,12 @@ def generated(run: Run, results_path: Path, plotted: bool) -> str:
         "",
         f"## Results ({'quick smoke run' if run.quick else 'full run'}, {run.started})",
         "",
-        f"TaskFlow here is {TASKFLOW_VARIANTS.get(run.environment.get('taskflow', 'stock'), '?')}.",
+        f"TaskFlow here is {TASKFLOW_VARIANTS.get(run.environment.get('taskflow', 'stock'), '?')}"
+        + (
+            ", with split roles in S1-S3, S5, S6 (REST writes on one replica, sockets on another)."
+            if run.environment.get("split_roles")
+            else "."
+        ),
         "",
         *checks_table(run),
         "",

@@ -3,6 +3,7 @@
 - `CeilingServer`: `python -m bench.ceiling` on a free loopback port.
 - `TaskFlowReplica`: one `taskflow serve` (devstack.Replica) on a fresh database, in-process
   broker, as the single-replica scenarios need.
+- `TaskFlowSplit`: a writer replica and a socket replica on one PostgreSQL and Redis.
 - `TaskFlowCluster`: devstack's Stack (PostgreSQL, its own Redis, two replicas, Nginx) for S4.
 """
 
@@ -14,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Self
@@ -22,6 +24,7 @@ from devstack.paths import REPO_ROOT
 from devstack.ports import LOOPBACK, free_port, port_accepts
 from devstack.postgres import create_database, drop_database, ensure_postgres
 from devstack.process import ManagedProcess, child_env
+from devstack.redis import RedisServer
 from devstack.replica import http_ok
 from devstack.taskflow_cli import run_migrations, taskflow_env
 from devstack.waiting import wait_until
@@ -124,10 +127,20 @@ class TaskFlowReplica(_Managed):
 
     name = "taskflow"
 
-    def __init__(self, database: Database = "sqlite", variant: Variant = "stock") -> None:
+    def __init__(
+        self,
+        database: Database = "sqlite",
+        variant: Variant = "stock",
+        *,
+        shared_database_url: str = "",
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__("bench-taskflow-")
         self.database = database
         self.variant = variant
+        # A database someone else created, migrated and drops (the split topology's).
+        self.shared_database_url = shared_database_url
+        self.extra_env = dict(extra_env or {})
         self.database_url = ""
         self.port = free_port()
         self.process: Replica | ManagedProcess | None = None
@@ -146,15 +159,17 @@ class TaskFlowReplica(_Managed):
         return [pid] if pid is not None else []
 
     def start(self) -> None:
-        if self.database == "postgres":
+        if self.shared_database_url:
+            env = {**BENCH_ENV, **self.extra_env, "DATABASE_URL": self.shared_database_url}
+        elif self.database == "postgres":
             self.database_url = create_database(ensure_postgres())
-            env = {**BENCH_ENV, "DATABASE_URL": self.database_url}
+            env = {**BENCH_ENV, **self.extra_env, "DATABASE_URL": self.database_url}
             run_migrations(env, cwd=self.workdir)
         else:
             database = self.workdir / "bench.db"
             shutil.copyfile(migrated_sqlite(), database)
             self.database_url = f"sqlite+aiosqlite:///{database}"
-            env = {**BENCH_ENV, "DATABASE_URL": self.database_url}
+            env = {**BENCH_ENV, **self.extra_env, "DATABASE_URL": self.database_url}
         if self.variant == "stock":
             replica = Replica(env=env, workdir=self.workdir, port=self.port, name="taskflow")
             self.process = replica
@@ -182,6 +197,64 @@ class TaskFlowReplica(_Managed):
         if self.process is not None:
             self.process.stop()
         if self.database == "postgres" and self.database_url:
+            drop_database(self.database_url)
+            self.database_url = ""
+
+
+class TaskFlowSplit(_Managed):
+    """Two replicas with split roles: one takes the REST writes, one holds the sockets.
+
+    Same code, same PostgreSQL and Redis broker; only the traffic differs (what Nginx would
+    do with one upstream for /api/ and another for /ws/). The probe watches the socket
+    holder, so its CPU per delivery is the fan-out's alone.
+    """
+
+    name = "taskflow"
+
+    def __init__(self, variant: Variant = "stock") -> None:
+        super().__init__("bench-split-")
+        self.variant = variant
+        self.redis = RedisServer(workdir=self.workdir / "redis")
+        self.database_url = ""
+        self.writer: TaskFlowReplica | None = None
+        self.fanout: TaskFlowReplica | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.writer is not None
+        return self.writer.url
+
+    @property
+    def ws_url(self) -> str:
+        assert self.fanout is not None
+        return self.fanout.ws_url
+
+    @property
+    def pids(self) -> list[int]:
+        return self.fanout.pids if self.fanout is not None else []
+
+    def start(self) -> None:
+        self.redis.start()
+        self.database_url = create_database(ensure_postgres())
+        run_migrations({**BENCH_ENV, "DATABASE_URL": self.database_url}, cwd=self.workdir)
+        roles = []
+        for _ in ("writer", "fanout"):
+            replica = TaskFlowReplica(
+                "postgres",
+                self.variant,
+                shared_database_url=self.database_url,
+                extra_env={"REDIS_URL": self.redis.url},
+            )
+            replica.__enter__()
+            roles.append(replica)
+        self.writer, self.fanout = roles
+
+    def stop(self) -> None:
+        for replica in (self.fanout, self.writer):
+            if replica is not None:
+                replica.__exit__(None, None, None)
+        self.redis.close()
+        if self.database_url:
             drop_database(self.database_url)
             self.database_url = ""
 

@@ -14,6 +14,8 @@ class BenchConfig:
     workers: int = 3
     database: Database = "sqlite"
     taskflow: Variant = "stock"
+    # One-board scenarios: one replica does everything, or writes and sockets on two.
+    split_roles: bool = False
     profile: bool = False
     artifacts: Path = Path("bench/results")
 

@@ -15,7 +15,7 @@ from bench.profiling import Profile, summarize
 from bench.publishers import Publisher
 from bench.results import Measurement
 from bench.scenarios.config import BenchConfig
-from bench.servers import CeilingServer, TaskFlowCluster, TaskFlowReplica
+from bench.servers import CeilingServer, TaskFlowCluster, TaskFlowReplica, TaskFlowSplit
 from bench.subjects import CeilingSubject, Subject, TaskFlowSubject
 
 SETTLE_SECONDS = 1.0  # after a connect phase: presence frames and handshakes die down
@@ -41,11 +41,13 @@ async def running(
     """A fresh server of `kind` with its boards and users; the fleet's sockets are closed
     when it stops, so the next subject starts from none."""
     started = time.monotonic()
-    server: CeilingServer | TaskFlowReplica | TaskFlowCluster
+    server: CeilingServer | TaskFlowReplica | TaskFlowSplit | TaskFlowCluster
     if kind == "ceiling":
         server = CeilingServer()
     elif kind == "cluster":
         server = TaskFlowCluster()
+    elif bench.config.split_roles:
+        server = TaskFlowSplit(bench.config.taskflow)
     else:
         server = TaskFlowReplica(bench.config.database, bench.config.taskflow)
     with server:
