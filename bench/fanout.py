@@ -104,6 +104,9 @@ async def publish_window(
         write_ms=percentiles_ms(sent.call_seconds),
         deliveries=deliveries,
         deliveries_per_s=round(deliveries / span, 1) if span > 0 else 0.0,
+        delivery_span_s=(
+            round(received.last_receipt_at - received.first_receipt, 3) if deliveries else 0.0
+        ),
         latency_ms=percentiles_ms(received.latencies),
         last_subscriber_ms=percentiles_ms(received.last_subscriber_latencies()),
         server_stamp_ms=percentiles_ms(received.server_latencies),

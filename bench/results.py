@@ -24,6 +24,7 @@ class Measurement:
     write_ms: dict[str, float | None] = field(default_factory=dict)
     deliveries: int = 0
     deliveries_per_s: float = 0.0
+    delivery_span_s: float = 0.0  # first receipt to last receipt
     # Publish (REST write sent / control message sent) to receipt, every delivery.
     latency_ms: dict[str, float | None] = field(default_factory=dict)
     # Publish to the receipt by the event's last subscriber, one sample per event.

@@ -165,7 +165,9 @@ class Figures:
     resyncs: int = 0
     resumed_sockets: int = 0
     restart_seconds: float = 0.0
+    failures: dict[str, int] = field(default_factory=dict)
     rss_mib: dict[str, dict[str, float]] = field(default_factory=dict)
+    rss_series: list[tuple[float, dict[str, float]]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -201,21 +203,29 @@ async def edit_forever(
                 response = await http.patch(
                     f"/api/tasks/{task_id}", json={"title": f"soak {index}"}, headers=headers
                 )
-            ok = response.status_code in (200, 201)
-        except httpx.HTTPError:
-            ok = False
+            outcome = str(response.status_code)
+        except httpx.HTTPError as exc:
+            outcome = type(exc).__name__
         figures.edits += 1
-        figures.failed_edits += 0 if ok else 1
+        if outcome not in ("200", "201"):
+            figures.failed_edits += 1
+            figures.failures[outcome] = figures.failures.get(outcome, 0) + 1
         index += 1
         next_at = max(next_at + 1.0 / rate, time.monotonic())
         await asyncio.sleep(next_at - time.monotonic())
+
+
+async def sample_forever(stack: Stack, figures: Figures, started: float) -> None:
+    while True:
+        figures.rss_series.append((round(time.monotonic() - started), rss_mib(stack)))
+        await asyncio.sleep(15)
 
 
 def rss_mib(stack: Stack) -> dict[str, float]:
     sizes = {}
     for replica in stack.replicas:
         if replica.pid is not None and replica.running:
-            sizes[replica.name] = psutil.Process(replica.pid).memory_info().rss / 2**20
+            sizes[replica.name] = round(psutil.Process(replica.pid).memory_info().rss / 2**20, 1)
     return sizes
 
 
@@ -259,6 +269,7 @@ async def soak(args: argparse.Namespace) -> Figures:
                 for board in boards
             ]
             started = time.monotonic()
+            writers.append(asyncio.create_task(sample_forever(stack, figures, started)))
             try:
                 await asyncio.sleep(warmup)
                 figures.rss_mib["start"] = rss_mib(stack)
@@ -271,6 +282,9 @@ async def soak(args: argparse.Namespace) -> Figures:
                 await asyncio.to_thread(stack.restart_replica, 1)
                 figures.restart_seconds = time.monotonic() - restart_at
                 print(f"soak: restarted replica-2 in {figures.restart_seconds:.1f} s", flush=True)
+                # replica-1 now holds every socket: warm up again before comparing it with the end.
+                await asyncio.sleep(min(warmup, max(0.0, started + total - time.monotonic())))
+                figures.rss_mib["after restart"] = rss_mib(stack)
                 await asyncio.sleep(max(0.0, started + total - time.monotonic()))
                 figures.rss_mib["end"] = rss_mib(stack)
             finally:
@@ -305,10 +319,20 @@ async def soak(args: argparse.Namespace) -> Figures:
 
 
 def flat(figures: Figures) -> list[str]:
-    """Replicas whose memory grew after warm-up (the restarted one counts from its restart)."""
+    """Replicas whose memory grew while their load stayed the same, after warm-up.
+
+    Before the restart each replica holds half the sockets (start -> middle); after it,
+    replica-1 holds them all, so it is compared from a warm point after the move to the end.
+    """
     grew = []
-    start, middle, end = (figures.rss_mib.get(k, {}) for k in ("start", "middle", "end"))
-    checks = [("replica-1", start, end), ("replica-2", start, middle)]
+    start, middle, moved, end = (
+        figures.rss_mib.get(k, {}) for k in ("start", "middle", "after restart", "end")
+    )
+    checks = [
+        ("replica-1", start, middle),
+        ("replica-2", start, middle),
+        ("replica-1", moved, end),
+    ]
     for name, before, after in checks:
         if name in before and name in after:
             limit = max(before[name] * FLAT_FRACTION, FLAT_MIB)

@@ -61,7 +61,7 @@ def failure_reason(exc: BaseException) -> str:
         return f"closed {code}"
     if isinstance(exc, TimeoutError):
         return "timeout"
-    return type(exc).__name__
+    return f"{type(exc).__name__}: {str(exc)[:80]}"
 
 
 class StreamingConnection(ClientConnection):

@@ -5,9 +5,10 @@
   `scope["extensions"]["taskflow.write_now"]`. It writes pre-framed bytes straight into the
   transport when the handshake is done, nothing is closing and the transport is not paused
   (its buffer below uvicorn's high-water mark), and says False otherwise.
-- `FastConnection.push(frame, wire)`: when the socket's queue is empty and its writer is not
-  mid-send, `write_now`; else the frame is queued exactly as today (bounded, 4408 on
-  overflow), so order is kept: once anything waits in the queue, everything after it does.
+- `FastConnection.push(frame, wire)`: once the opening frames (hello, replay) are queued, and
+  while the socket's queue is empty and its writer is not mid-send, `write_now`; else the
+  frame is queued exactly as today (bounded, 4408 on overflow). Order is kept: a frame
+  pushed between `join` and `hello` waits, and once anything waits, everything after it does.
 - `broadcast`: one `Frame.serialize()` per event and room instead of one per socket.
 """
 
@@ -54,16 +55,22 @@ class FanoutProtocol(WebSocketsSansIOProtocol):
 
 
 class FastConnection(Connection):
-    __slots__ = ("sending", "write_now")
+    __slots__ = ("opened", "sending", "write_now")
 
     def __init__(self, *, write_now: WriteNow | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.write_now = write_now
+        self.opened = False  # hello (and any replay) queued: live frames may go after them
         self.sending = False
+
+    def prime(self, frames: list[str]) -> None:
+        super().prime(frames)
+        self.opened = True
 
     def push(self, frame: str, wire: bytes | None = None) -> None:
         if (
             wire is not None
+            and self.opened
             and self.write_now is not None
             and self.close_code is None
             and not self.queue

@@ -100,18 +100,16 @@ FULL = Scales(
 )
 QUICK = Scales(
     s1=FixedRate(sockets=200, rate=50, duration=2, drain=3, users=2),
-    s2=FixedRate(
-        sockets=500, rate=20, duration=2, drain=3, users=2, stages=(100,), stage_duration=1.5
-    ),
+    s2=FixedRate(sockets=500, rate=20, duration=2, drain=3, users=2),
     s3=Ramp(
         sockets=200,
         start=8,
         factor=2,
         step=1.5,
         drain=2,
-        max_steps=4,
+        max_steps=3,
         refinements=0,
-        budget=10,
+        budget=6,
         users=2,
     ),
     s4=EndToEnd(sockets=100, boards=20, rate=50, duration=2, drain=3, users=2),
