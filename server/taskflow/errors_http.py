@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from taskflow.errors import DomainError, Unauthorized
@@ -37,6 +37,11 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": [_public_error(e) for e in exc.errors()]}, status_code=422)
 
 
+async def _data_error(_: Request, exc: Exception) -> JSONResponse:
+    log.info("value refused by the database: %s", type(exc).__name__)
+    return JSONResponse({"detail": "a value is out of range or not storable"}, status_code=422)
+
+
 async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
     log.info("integrity error: %s", type(exc).__name__)
     return JSONResponse({"detail": "conflicting change, try again"}, status_code=409)
@@ -52,5 +57,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
     for exc_type in (OperationalError, DBAPIError, PoolTimeout, ConnectionError, OSError):
         app.add_exception_handler(exc_type, _database_unavailable)

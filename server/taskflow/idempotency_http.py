@@ -52,7 +52,10 @@ class IdempotentRequest:
         )
         if stored is None:
             return None
-        return JSONResponse(stored.body, status_code=stored.status_code)
+        response = JSONResponse(stored.body, status_code=stored.status_code)
+        if isinstance(stored.body, dict) and isinstance(stored.body.get("version"), int):
+            response.headers["ETag"] = f'"{stored.body["version"]}"'  # as the first answer had
+        return response
 
     async def remember(self, status_code: int, body: Any) -> None:
         if self.key is None:

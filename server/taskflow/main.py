@@ -20,6 +20,7 @@ from taskflow import __version__
 from taskflow.access_log import AccessLog
 from taskflow.activity.factory import make_feed
 from taskflow.activity.relay import ActivityRelay
+from taskflow.body_limit import BodyLimit
 from taskflow.commit import Committer
 from taskflow.config import Settings, get_settings
 from taskflow.database import Database
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.router.routes.append(WebSocketRoute("/ws/boards/{board_id:int}", LiveBoardEndpoint()))
     _mount_client(app, Path(settings.client_dir))
+    app.add_middleware(BodyLimit)
     app.add_middleware(AccessLog)
     return app
 

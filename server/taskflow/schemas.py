@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -16,17 +17,35 @@ from pydantic import (
     StringConstraints,
 )
 
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text; refusing it everywhere keeps both databases alike.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _utc(moment: datetime) -> datetime:
+    # Stored in UTC; a date that has no UTC equivalent (year 1 at +14:00) is invalid input.
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("date-time out of range once converted to UTC") from None
+
+
+Text = Annotated[StrictStr, AfterValidator(_no_nul)]
 Username = Annotated[
-    StrictStr, StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+    Text, StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
 ]
-Password = Annotated[StrictStr, StringConstraints(min_length=8, max_length=128)]
+Password = Annotated[Text, StringConstraints(min_length=8, max_length=128)]
 # A name or title must show something: whitespace alone is refused.
-Name = Annotated[StrictStr, StringConstraints(min_length=1, max_length=100, pattern=r"\S")]
-Title = Annotated[StrictStr, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
-Description = Annotated[StrictStr, StringConstraints(max_length=10_000)]
+Name = Annotated[Text, StringConstraints(min_length=1, max_length=100, pattern=r"\S")]
+Title = Annotated[Text, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
+Description = Annotated[Text, StringConstraints(max_length=10_000)]
 Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
 # Path and query ids arrive as text; the bound keeps them inside BIGINT (no database error).
 PathId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+DueDate = Annotated[AwareDatetime, AfterValidator(_utc)]
 Role = Literal["owner", "editor", "viewer"]
 
 
@@ -127,7 +146,7 @@ class TaskCreate(Input):
     description: Description = ""
     column_id: Id | None = None
     assignee_id: Id | None = None
-    due_date: AwareDatetime | None = None
+    due_date: DueDate | None = None
     before_id: Id | None = None
     after_id: Id | None = None
 
@@ -139,7 +158,7 @@ class TaskUpdate(Input):
     description: Description | None = None
     column_id: Id | None = None
     assignee_id: Id | None = None
-    due_date: AwareDatetime | None = None
+    due_date: DueDate | None = None
     before_id: Id | None = None
     after_id: Id | None = None
     version: Annotated[StrictInt, Field(ge=1)] | None = None

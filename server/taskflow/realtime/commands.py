@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,8 +35,8 @@ def describe(error: ValidationError) -> str:
 
 def _task_id(data: dict[str, Any]) -> int:
     task_id = data.get("id")
-    if not isinstance(task_id, int) or isinstance(task_id, bool) or task_id < 1:
-        raise Invalid("data.id must be a positive integer")
+    if not isinstance(task_id, int) or isinstance(task_id, bool) or not 1 <= task_id < 2**63:
+        raise Invalid("data.id must be a positive 64-bit integer")
     return task_id
 
 
@@ -44,7 +44,7 @@ def _version(data: dict[str, Any]) -> int | None:
     version = data.get("version")
     if version is None:
         return None
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version < 2**31:
         raise Invalid("data.version must be a positive integer")
     return version
 
@@ -65,6 +65,8 @@ class CommandRunner:
             return self._error(frame, "conflict", exc.message, data=exc.detail)
         except DomainError as exc:
             return self._error(frame, exc.code, exc.message)
+        except DataError:
+            return self._error(frame, "invalid", "a value is out of range or not storable")
         except (OperationalError, DBAPIError, PoolTimeout, ConnectionError, OSError) as exc:
             log.error("command %s failed, database unavailable: %s", frame.type, type(exc).__name__)
             return self._error(frame, "unavailable", "database unavailable, try again")

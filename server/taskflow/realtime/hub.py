@@ -267,8 +267,9 @@ class Hub:
         try:
             frames = await self.event_log.frames(room.board_id, after=room.seq, upto=upto)
         except Exception as exc:
+            # Not a reason to resync: the gap stays open and the next sweep fills it.
             log.warning("board %s: cannot read the event log to fill a gap: %s", room.board_id, exc)
-            frames = []
+            return
         expected = room.seq + 1
         if [seq for seq, _ in frames] == list(range(expected, upto + 1)):
             for seq, frame in frames:

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, status
 
 from taskflow.deps import CurrentUser, SessionDep, SettingsDep
-from taskflow.errors import Unauthorized
 from taskflow.schemas import Token, UserCreate, UserPublic
 from taskflow.security import issue_token
 from taskflow.services import accounts
 
 router = APIRouter(prefix="/api", tags=["accounts"])
+NO_NUL = r"^[^\x00]*$"
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
@@ -25,19 +25,16 @@ async def register(body: UserCreate, session: SessionDep) -> UserPublic:
 @router.post("/auth/token", response_model=Token)
 async def sign_in(
     request: Request,
-    username: Annotated[str, Form(max_length=200)],
-    password: Annotated[str, Form(max_length=200)],
+    username: Annotated[str, Form(max_length=200, pattern=NO_NUL)],
+    password: Annotated[str, Form(max_length=200, pattern=NO_NUL)],
     session: SessionDep,
     settings: SettingsDep,
 ) -> Token:
     limiter = request.app.state.login_limiter
     client = request.client.host if request.client else "unknown"
-    await limiter.check(username=username, address=client)
-    try:
-        user = await accounts.authenticate(tx=session, username=username, password=password)
-    except Unauthorized:
-        await limiter.failed(username=username, address=client)
-        raise
+    await limiter.attempt(username=username, address=client)
+    user = await accounts.authenticate(tx=session, username=username, password=password)
+    await limiter.succeeded(username=username, address=client)
     issued = issue_token(
         user_id=user.id, secret=settings.secret_key, minutes=settings.access_token_expire_minutes
     )

@@ -32,6 +32,8 @@ async def authenticate(*, tx: AsyncSession, username: str, password: str) -> Use
     """The user with these credentials; unknown user and wrong password fail the same way."""
     result = await tx.execute(select(User).where(func.lower(User.username) == username.lower()))
     user = result.scalar_one_or_none()
+    # End the read before the slow hash check: on SQLite an open transaction holds the write lock.
+    await tx.commit()
     valid = await verify_password(password, user.password_hash if user else None)
     if user is None or not valid:
         raise Unauthorized("incorrect username or password")

@@ -199,6 +199,7 @@ async def _fresh(tx: AsyncSession, task_id: int) -> Task:
 
 def _utc(moment: datetime | None) -> datetime | None:
     # Stored in UTC anyway; converting now makes the response equal to every later read.
+    # (The schema already refused dates with no UTC equivalent.)
     return None if moment is None else moment.astimezone(UTC)
 
 
