@@ -46,9 +46,14 @@ def versions() -> dict[str, str]:
             found[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             found[package] = "not installed"
-    found["nginx"] = _safe(lambda: _first_line([nginx_binary(), "-v"]))
-    found["postgres"] = _safe(lambda: _first_line([postgres_bin("postgres"), "--version"]))
-    found["redis"] = _safe(lambda: _first_line([executable("redis-server"), "--version"]))
+    # "nginx version: nginx/1.22.1", "postgres (PostgreSQL) 15.20 (Debian ...)",
+    # "Redis server v=7.0.15 sha=...": keep the version.
+    nginx = _safe(lambda: _first_line([nginx_binary(), "-v"]))
+    postgres = _safe(lambda: _first_line([postgres_bin("postgres"), "--version"]))
+    redis = _safe(lambda: _first_line([executable("redis-server"), "--version"]))
+    found["nginx"] = nginx.rpartition("/")[2]
+    found["postgres"] = postgres.split(") ", 1)[-1].split(" ", 1)[0]
+    found["redis"] = next((w[2:] for w in redis.split() if w.startswith("v=")), redis)
     return found
 
 
