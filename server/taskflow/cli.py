@@ -34,6 +34,7 @@ def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from taskflow.logs import logging_config
+    from taskflow.realtime.fast_path import FanoutProtocol
 
     settings = _settings_or_exit()
     uvicorn.run(
@@ -44,7 +45,7 @@ def serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         loop="uvloop",
         http="httptools",
-        ws="websockets-sansio",
+        ws=FanoutProtocol,
         ws_per_message_deflate=False,
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,

@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from taskflow.logs import logging_config
+from taskflow.realtime.fast_path import FanoutProtocol
 
 
 def free_port() -> int:
@@ -28,7 +29,7 @@ async def running_server(app: FastAPI, *, graceful_timeout: int = 3) -> AsyncIte
         host="127.0.0.1",
         port=port,
         loop="asyncio",
-        ws="websockets-sansio",
+        ws=FanoutProtocol,
         ws_per_message_deflate=False,
         ws_max_size=1 << 20,
         lifespan="on",

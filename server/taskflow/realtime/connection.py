@@ -10,6 +10,7 @@ from typing import Any
 from starlette.types import Send
 
 from taskflow.metrics import SLOW_CONSUMERS
+from taskflow.realtime.fast_path import WriteNow
 from taskflow.realtime.protocol import CLOSE_TOO_SLOW
 
 log = logging.getLogger("taskflow.realtime")
@@ -20,7 +21,9 @@ class Connection:
 
     `push` never waits: the hub hands the same frame text to every socket of a room without
     awaiting any of them, and a socket whose queue is full is closed with 4408 instead of
-    slowing the others.
+    slowing the others. When the server offers `write_now` (see `fast_path`), a frame goes
+    straight to the transport while nothing is queued or being sent, so order is kept and
+    no frame overtakes another.
     """
 
     __slots__ = (
@@ -28,14 +31,30 @@ class Connection:
         "close_code",
         "close_reason",
         "limit",
+        "opened",
         "queue",
         "send",
+        "sending",
         "user",
         "wakeup",
+        "write_now",
     )
 
-    def __init__(self, *, send: Send, board_id: int, user: dict[str, Any], limit: int) -> None:
+    def __init__(
+        self,
+        *,
+        send: Send,
+        board_id: int,
+        user: dict[str, Any],
+        limit: int,
+        write_now: WriteNow | None = None,
+    ) -> None:
         self.send = send
+        self.write_now = write_now
+        # Live frames may bypass the queue only after the opening frames (hello, replay) went in.
+        self.opened = False
+        # The writer has popped a frame that is still on its way through `send`.
+        self.sending = False
         self.board_id = board_id
         self.user = user
         self.limit = limit
@@ -52,8 +71,18 @@ class Connection:
     def closing(self) -> bool:
         return self.close_code is not None
 
-    def push(self, frame: str) -> None:
+    def push(self, frame: str, wire: bytes | None = None) -> None:
+        """Send `frame` after everything pushed before it; `wire` is its encoded frame, if known."""
         if self.close_code is not None:
+            return
+        if (
+            wire is not None
+            and self.write_now is not None
+            and self.opened
+            and not self.queue
+            and not self.sending
+            and self.write_now(wire)
+        ):
             return
         if len(self.queue) >= self.limit:
             SLOW_CONSUMERS.inc()
@@ -71,6 +100,7 @@ class Connection:
     def prime(self, frames: list[str]) -> None:
         """Put the frames that must come first (hello, replay) ahead of anything queued live."""
         self.queue.extendleft(reversed(frames))
+        self.opened = True
         self.wakeup.set()
 
     def close(self, code: int, reason: str = "") -> None:
@@ -89,7 +119,11 @@ class Connection:
         send, queue = self.send, self.queue
         while True:
             while queue:
-                await send({"type": "websocket.send", "text": queue.popleft()})
+                self.sending = True
+                try:
+                    await send({"type": "websocket.send", "text": queue.popleft()})
+                finally:
+                    self.sending = False
             if self.close_code is not None:
                 await send(
                     {

@@ -24,6 +24,7 @@ from taskflow.realtime import protocol
 from taskflow.realtime.commands import CommandRunner
 from taskflow.realtime.connection import Connection
 from taskflow.realtime.eventlog import EventLog
+from taskflow.realtime.fast_path import WRITE_NOW
 from taskflow.realtime.hub import Hub
 from taskflow.realtime.protocol import BadFrame, parse_client_frame
 from taskflow.realtime.throttle import CommandThrottle, Verdict
@@ -75,7 +76,10 @@ class LiveBoardEndpoint:
             if hub.sockets_of(user.id) >= settings.ws_connections_per_user:
                 raise Refused(protocol.CLOSE_TRY_AGAIN_LATER, "too many connections for this user")
             user_ref = {"id": user.id, "username": user.username}
-            connection = hub.connection(send=send, board_id=board_id, user=user_ref)
+            write_now = scope.get("extensions", {}).get(WRITE_NOW)
+            connection = hub.connection(
+                send=send, board_id=board_id, user=user_ref, write_now=write_now
+            )
             try:
                 seq = await hub.join(connection)
             except NotFound:

@@ -22,6 +22,7 @@ from taskflow.realtime import protocol
 from taskflow.realtime.broker import Broker, board_channel, board_of_channel
 from taskflow.realtime.connection import Connection
 from taskflow.realtime.eventlog import EventLog
+from taskflow.realtime.fast_path import WriteNow, encode_text_frame
 from taskflow.realtime.presence import PresenceStore, UserRef
 from taskflow.services.events import Event
 
@@ -78,9 +79,10 @@ class Room:
         return sorted((ref for ref, _ in self.users.values()), key=lambda user: int(user["id"]))
 
     def broadcast(self, frame: str) -> None:
+        wire = encode_text_frame(frame)  # once per event, for every socket that can take it now
         # A copy, because a push may close a socket and the reader then leaves the room.
         for connection in tuple(self.connections):
-            connection.push(frame)
+            connection.push(frame, wire)
 
 
 class Hub:
@@ -140,8 +142,12 @@ class Hub:
 
     # Subscribers
 
-    def connection(self, *, send: Any, board_id: int, user: UserRef) -> Connection:
-        return Connection(send=send, board_id=board_id, user=user, limit=self.queue_limit)
+    def connection(
+        self, *, send: Any, board_id: int, user: UserRef, write_now: WriteNow | None = None
+    ) -> Connection:
+        return Connection(
+            send=send, board_id=board_id, user=user, limit=self.queue_limit, write_now=write_now
+        )
 
     def sockets_of(self, user_id: int) -> int:
         return self.sockets_per_user.get(user_id, 0)
