@@ -1,4 +1,7 @@
-"""Dependency aliases that keep route signatures to one line."""
+"""Dependency aliases that keep route signatures to one line.
+
+Every dependency is `async def`, even without I/O: FastAPI runs a plain `def` in its thread pool.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from taskflow.security import user_id_from_token
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -29,7 +32,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_committer(request: Request) -> Committer:
+async def get_committer(request: Request) -> Committer:
     committer: Committer = request.app.state.committer
     return committer
 

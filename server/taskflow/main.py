@@ -14,7 +14,6 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from starlette.routing import WebSocketRoute
 
 from taskflow import __version__
 from taskflow.access_log import AccessLog
@@ -26,7 +25,7 @@ from taskflow.config import Settings, get_settings
 from taskflow.database import Database
 from taskflow.errors_http import install_error_handlers
 from taskflow.ratelimit import LoginLimiter, MemoryWindowCounter, RedisWindowCounter, WindowCounter
-from taskflow.realtime.endpoint import LiveBoardEndpoint
+from taskflow.realtime.dispatch import LiveBoardDispatch
 from taskflow.realtime.eventlog import EventLog
 from taskflow.realtime.factory import make_broker, make_presence
 from taskflow.realtime.hub import Hub
@@ -106,10 +105,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts.router)
     for module in (boards, columns, tasks, activity):
         app.include_router(module.router)
-    app.router.routes.append(WebSocketRoute("/ws/boards/{board_id:int}", LiveBoardEndpoint()))
     _mount_client(app, Path(settings.client_dir))
     app.add_middleware(BodyLimit)
     app.add_middleware(AccessLog)
+    app.add_middleware(LiveBoardDispatch)  # added last: the outermost, ahead of the others
     return app
 
 

@@ -15,6 +15,7 @@ from taskflow.database import Database
 from taskflow.errors import Unavailable
 from taskflow.models import ActivityOutbox
 
+COALESCE_SECONDS = 0.05
 log = logging.getLogger("taskflow.activity")
 
 
@@ -99,6 +100,8 @@ class ActivityRelay:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll_interval):
                     await self._wakeup.wait()
+                    # A burst of commits becomes one pass, not one pass per event.
+                    await asyncio.sleep(COALESCE_SECONDS)
 
     async def _drain(self, *, upto_id: int | None) -> int:
         moved = 0

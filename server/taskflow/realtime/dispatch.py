@@ -1,0 +1,32 @@
+"""Live-board sockets skip the HTTP middleware stack.
+
+A socket lives for hours; under the usual stack its task would keep a dozen suspended
+middleware frames alive and resume them at every `await`, and every frame it sends would pass
+a wrapper per layer. This outermost middleware hands `/ws/boards/{id}` straight to the
+endpoint and everything else to the app.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from taskflow.realtime.endpoint import LiveBoardEndpoint
+
+LIVE_BOARD_PATH = re.compile(r"^/ws/boards/([0-9]{1,18})$")
+
+
+class LiveBoardDispatch:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.endpoint = LiveBoardEndpoint()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            match = LIVE_BOARD_PATH.match(scope["path"])
+            if match is not None:
+                scope["path_params"] = {"board_id": int(match.group(1))}
+                await self.endpoint(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
