@@ -30,9 +30,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3, help="load worker processes")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
                         help="database of the single-replica scenarios (S4 always PostgreSQL)")  # fmt: skip
-    parser.add_argument("--taskflow", choices=("stock", "prototype"), default="stock",
-                        help="the single-replica server: `taskflow serve`, or the sketch of the "
-                        "fan-out proposal in bench/prototype (S4 always runs stock)")  # fmt: skip
     parser.add_argument("--split-roles", action="store_true",
                         help="one-board scenarios on two replicas (PostgreSQL, Redis): REST "
                         "writes to one, sockets on the other, whose CPU is measured")  # fmt: skip
@@ -65,7 +62,6 @@ async def main(args: argparse.Namespace) -> Run:
         quick=args.quick,
         workers=args.workers,
         database=args.database,
-        taskflow=args.taskflow,
         split_roles=args.split_roles,
         profile=args.profile,
         artifacts=RESULTS_DIR / stamp,
@@ -75,7 +71,7 @@ async def main(args: argparse.Namespace) -> Run:
         command=" ".join(["python -m bench", *map(shlex.quote, sys.argv[1:])]),
         quick=args.quick,
         environment={"versions": versions(), "machine": machine(), "workers": args.workers,
-                     "database": args.database, "taskflow": args.taskflow,
+                     "database": args.database,
                      "split_roles": args.split_roles},
     )  # fmt: skip
     async with Fleet(args.workers) as fleet:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import atexit
 import functools
-import os
 import shutil
 import sys
 import tempfile
@@ -25,14 +24,12 @@ from devstack.ports import LOOPBACK, free_port, port_accepts
 from devstack.postgres import create_database, drop_database, ensure_postgres
 from devstack.process import ManagedProcess, child_env
 from devstack.redis import RedisServer
-from devstack.replica import http_ok
-from devstack.taskflow_cli import run_migrations, taskflow_env
+from devstack.taskflow_cli import run_migrations
 from devstack.waiting import wait_until
 
 from devstack import Replica, Stack, StackOptions
 
 Database = Literal["sqlite", "postgres"]
-Variant = Literal["stock", "prototype"]
 
 # What every bench replica runs with. One user may hold many sockets (the default of 50 per
 # user would refuse a crowd of 1,000 tabs from a handful of accounts).
@@ -123,27 +120,25 @@ class CeilingServer(_Managed):
 
 
 class TaskFlowReplica(_Managed):
-    """One replica: `taskflow serve` (stock), or the P1 sketch (`bench.prototype.serve`)."""
+    """One replica: `taskflow serve`."""
 
     name = "taskflow"
 
     def __init__(
         self,
         database: Database = "sqlite",
-        variant: Variant = "stock",
         *,
         shared_database_url: str = "",
         extra_env: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__("bench-taskflow-")
         self.database = database
-        self.variant = variant
         # A database someone else created, migrated and drops (the split topology's).
         self.shared_database_url = shared_database_url
         self.extra_env = dict(extra_env or {})
         self.database_url = ""
         self.port = free_port()
-        self.process: Replica | ManagedProcess | None = None
+        self.process: Replica | None = None
 
     @property
     def url(self) -> str:
@@ -170,28 +165,9 @@ class TaskFlowReplica(_Managed):
             shutil.copyfile(migrated_sqlite(), database)
             self.database_url = f"sqlite+aiosqlite:///{database}"
             env = {**BENCH_ENV, **self.extra_env, "DATABASE_URL": self.database_url}
-        if self.variant == "stock":
-            replica = Replica(env=env, workdir=self.workdir, port=self.port, name="taskflow")
-            self.process = replica
-            replica.start(timeout=60)
-            return
-        environment = taskflow_env(env)  # server/ importable; bench/ too, for the sketch
-        environment["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), environment["PYTHONPATH"]])
-        prototype = ManagedProcess(
-            [sys.executable, "-m", "bench.prototype.serve", "--port", str(self.port)],
-            log_path=self.workdir / "taskflow.log",
-            env=environment,
-            cwd=self.workdir,
-        )
-        self.process = prototype
-        prototype.start()
-        wait_until(
-            lambda: http_ok(f"{self.url}/healthz"),
-            what="the prototype replica's /healthz",
-            timeout=60,
-            process=prototype,
-            interval=0.1,
-        )
+        replica = Replica(env=env, workdir=self.workdir, port=self.port, name="taskflow")
+        self.process = replica
+        replica.start(timeout=60)
 
     def stop(self) -> None:
         if self.process is not None:
@@ -211,9 +187,8 @@ class TaskFlowSplit(_Managed):
 
     name = "taskflow"
 
-    def __init__(self, variant: Variant = "stock") -> None:
+    def __init__(self) -> None:
         super().__init__("bench-split-")
-        self.variant = variant
         self.redis = RedisServer(workdir=self.workdir / "redis")
         self.database_url = ""
         self.writer: TaskFlowReplica | None = None
@@ -241,7 +216,6 @@ class TaskFlowSplit(_Managed):
         for _ in ("writer", "fanout"):
             replica = TaskFlowReplica(
                 "postgres",
-                self.variant,
                 shared_database_url=self.database_url,
                 extra_env={"REDIS_URL": self.redis.url},
             )

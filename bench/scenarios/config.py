@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.servers import Database, Variant
+from bench.servers import Database
 
 
 @dataclass(frozen=True)
@@ -13,7 +13,6 @@ class BenchConfig:
     quick: bool = False
     workers: int = 3
     database: Database = "sqlite"
-    taskflow: Variant = "stock"
     # One-board scenarios: one replica does everything, or writes and sockets on two.
     split_roles: bool = False
     profile: bool = False

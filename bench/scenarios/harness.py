@@ -47,9 +47,9 @@ async def running(
     elif kind == "cluster":
         server = TaskFlowCluster()
     elif bench.config.split_roles:
-        server = TaskFlowSplit(bench.config.taskflow)
+        server = TaskFlowSplit()
     else:
-        server = TaskFlowReplica(bench.config.database, bench.config.taskflow)
+        server = TaskFlowReplica(bench.config.database)
     with server:
         subject: Subject = (
             CeilingSubject(server) if isinstance(server, CeilingServer) else TaskFlowSubject(server)
