@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
-from types import TracebackType
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from devstack.paths import executable
 from devstack.ports import LOOPBACK, free_port, port_accepts
-from devstack.process import ManagedProcess, child_env
+from devstack.process import ManagedProcess, ServerProcess, child_env
 from devstack.waiting import StartupError, wait_until
 
 
@@ -31,7 +28,7 @@ def mongo_answers(url: str, timeout: float = 1.0) -> bool:
         client.close()
 
 
-class MongoWireServer:
+class MongoWireServer(ServerProcess):
     """`nx-27017 --db memory` on a fixed loopback port; data lives only as long as the process.
 
     The port survives stop/start/restart so a client's URL stays valid across a fault test.
@@ -39,9 +36,7 @@ class MongoWireServer:
 
     def __init__(self, port: int | None = None, workdir: Path | None = None) -> None:
         self.port = port if port is not None else free_port()
-        self._own_workdir = workdir is None
-        self.workdir = workdir if workdir is not None else Path(tempfile.mkdtemp(prefix="mongo-"))
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._use_workdir(workdir, "mongo-")
         self.log_path = self.workdir / "nx-27017.out"
         self._process = ManagedProcess(
             [
@@ -61,10 +56,6 @@ class MongoWireServer:
     def url(self) -> str:
         return f"mongodb://{LOOPBACK}:{self.port}"
 
-    @property
-    def running(self) -> bool:
-        return self._process.running
-
     def start(self, timeout: float = 15.0) -> None:
         if port_accepts(self.port):
             raise StartupError(f"mongo wire server: port {self.port} is already taken")
@@ -76,31 +67,3 @@ class MongoWireServer:
             process=self._process,
             interval=0.1,
         )
-
-    def stop(self) -> None:
-        self._process.stop()
-
-    def kill(self) -> None:
-        self._process.kill()
-
-    def restart(self, timeout: float = 15.0) -> None:
-        self.stop()
-        self.start(timeout)
-
-    def close(self) -> None:
-        """Stop and remove the working directory if this object made it."""
-        self.stop()
-        if self._own_workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> MongoWireServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

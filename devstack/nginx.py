@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 
 from devstack.paths import CLIENT_DIR, NGINX_TEMPLATE, executable
 from devstack.ports import LOOPBACK, free_port, port_accepts
-from devstack.process import ManagedProcess, child_env
+from devstack.process import ManagedProcess, ServerProcess, child_env
 from devstack.waiting import StartupError, wait_until
 
 PLACEHOLDERS = (
@@ -100,7 +97,7 @@ def _reload_done(master: int, old_workers: set[int]) -> bool:
     return bool(new) and not old_still_accepting
 
 
-class NginxServer:
+class NginxServer(ServerProcess):
     """Nginx in the foreground with its own prefix, config, pid, temp and log files.
 
     Nothing outside `workdir` is read or written: no system nginx.conf, mime.types or logs.
@@ -117,9 +114,7 @@ class NginxServer:
         self.port = port if port is not None else free_port()
         self.upstreams = list(upstreams)
         self.client_dir = client_dir
-        self._own_workdir = workdir is None
-        self.workdir = workdir if workdir is not None else Path(tempfile.mkdtemp(prefix="nginx-"))
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._use_workdir(workdir, "nginx-")
         self.conf_path = self.workdir / "nginx.conf"
         self.log_dir = self.workdir / "logs"
         self.state_dir = self.workdir / "state"
@@ -152,10 +147,6 @@ class NginxServer:
     @property
     def ws_url(self) -> str:
         return f"ws://{LOOPBACK}:{self.port}"
-
-    @property
-    def running(self) -> bool:
-        return self._process.running
 
     def write_config(self) -> Path:
         for directory in (self.log_dir, self.state_dir):
@@ -221,14 +212,6 @@ class NginxServer:
             process=self._process,
         )
 
-    def stop(self) -> None:
-        self._process.stop()
-
-    def close(self) -> None:
-        self.stop()
-        if self._own_workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-
     def logs(self) -> str:
         """Everything Nginx wrote: access log, error log and its stderr."""
         parts = []
@@ -236,15 +219,3 @@ class NginxServer:
             if path.exists():
                 parts.append(path.read_text(errors="replace"))
         return "\n".join(parts)
-
-    def __enter__(self) -> NginxServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -9,18 +9,15 @@ import atexit
 import os
 import pwd
 import re
-import shutil
 import signal
 import subprocess
-import tempfile
 import uuid
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import urlsplit, urlunsplit
 
 from devstack.paths import executable
 from devstack.ports import LOOPBACK, free_port
-from devstack.process import ManagedProcess, child_env
+from devstack.process import ManagedProcess, ServerProcess, child_env
 from devstack.waiting import StartupError, wait_until
 
 DEFAULT_POSTGRES_PORT = 5432
@@ -105,13 +102,12 @@ def drop_database(url: str) -> None:
     psql(with_database(url, "postgres"), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-class PostgresCluster:
+class PostgresCluster(ServerProcess):
     """A throwaway cluster (initdb in a temp dir) on a loopback port, tuned for speed not safety."""
 
     def __init__(self, port: int | None = None, workdir: Path | None = None) -> None:
         self.port = port if port is not None else free_port()
-        self._own_workdir = workdir is None
-        self.workdir = workdir if workdir is not None else Path(tempfile.mkdtemp(prefix="pg-"))
+        self._use_workdir(workdir, "pg-")
         self.data_dir = self.workdir / "data"
         self.log_path = self.workdir / "postgres.log"
         # PostgreSQL refuses to run as root; under root (CI, containers) it runs as `postgres`.
@@ -137,10 +133,6 @@ class PostgresCluster:
     @property
     def url(self) -> str:
         return server_url(self.port)
-
-    @property
-    def running(self) -> bool:
-        return self._process.running
 
     def _initdb(self) -> None:
         if self._user is not None:
@@ -177,26 +169,6 @@ class PostgresCluster:
             process=self._process,
             interval=0.1,
         )
-
-    def stop(self) -> None:
-        self._process.stop()
-
-    def close(self) -> None:
-        self.stop()
-        if self._own_workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> PostgresCluster:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def ensure_postgres() -> str:

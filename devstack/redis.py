@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import atexit
-import shutil
 import socket
-import tempfile
 from pathlib import Path
-from types import TracebackType
 
 from devstack.paths import executable
 from devstack.ports import LOOPBACK, free_port
-from devstack.process import ManagedProcess, child_env
+from devstack.process import ManagedProcess, ServerProcess, child_env
 from devstack.waiting import StartupError, wait_until
 
 DEFAULT_REDIS_PORT = 6379
@@ -27,7 +24,7 @@ def redis_answers(port: int, host: str = LOOPBACK, timeout: float = 0.5) -> bool
         return False
 
 
-class RedisServer:
+class RedisServer(ServerProcess):
     """A redis-server on a fixed loopback port that keeps nothing on disk.
 
     The port survives stop/start/restart, so clients configured with its URL reconnect to it:
@@ -36,9 +33,7 @@ class RedisServer:
 
     def __init__(self, port: int | None = None, workdir: Path | None = None) -> None:
         self.port = port if port is not None else free_port()
-        self._own_workdir = workdir is None
-        self.workdir = workdir if workdir is not None else Path(tempfile.mkdtemp(prefix="redis-"))
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._use_workdir(workdir, "redis-")
         self.log_path = self.workdir / "redis.log"
         self._process = ManagedProcess(
             [
@@ -57,10 +52,6 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://{LOOPBACK}:{self.port}/0"
 
-    @property
-    def running(self) -> bool:
-        return self._process.running
-
     def start(self, timeout: float = 10.0) -> None:
         if redis_answers(self.port):
             raise StartupError(f"redis: port {self.port} is already taken by another server")
@@ -71,34 +62,6 @@ class RedisServer:
             timeout=timeout,
             process=self._process,
         )
-
-    def stop(self) -> None:
-        self._process.stop()
-
-    def kill(self) -> None:
-        self._process.kill()
-
-    def restart(self, timeout: float = 10.0) -> None:
-        self.stop()
-        self.start(timeout)
-
-    def close(self) -> None:
-        """Stop and remove the working directory if this object made it."""
-        self.stop()
-        if self._own_workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> RedisServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def ensure_redis() -> str:
