@@ -14,8 +14,10 @@ from taskflow.activity.feed import ActivityEntry, ActivityFeed, Actor, Target
 from taskflow.database import Database
 from taskflow.errors import Unavailable
 from taskflow.models import ActivityOutbox
+from taskflow.tasks import stop_gracefully
 
 COALESCE_SECONDS = 0.05
+STOP_TIMEOUT = 5.0
 log = logging.getLogger("taskflow.activity")
 
 
@@ -48,17 +50,20 @@ class ActivityRelay:
         # One drain at a time in this process: the loop and flush() would only duplicate work.
         self._draining = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="activity-relay")
 
     async def stop(self) -> None:
+        """Let the current pass finish, then end the loop; cancel only if it takes too long."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if task is None:
+            return
+        self._stopping.set()
+        self._wakeup.set()
+        await stop_gracefully(task, STOP_TIMEOUT)
 
     def wake(self) -> None:
         """Relay soon: something was just committed."""
@@ -85,23 +90,32 @@ class ActivityRelay:
 
     async def _run(self) -> None:
         backoff = self._min_backoff
-        while True:
+        while not self._stopping.is_set():
             self._wakeup.clear()
             try:
                 await self.relay_once()
             except Exception as exc:
                 # Feed or database down: retry later, without spinning on every wake-up.
                 log.warning("activity relay failed, retrying in %.1fs: %s", backoff, exc)
-                await asyncio.sleep(backoff)
+                await self._pause(backoff, wake_early=False)
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
             backoff = self._min_backoff
             # The periodic poll picks up entries committed by other replicas or left by a crash.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._poll_interval):
+            if await self._pause(self._poll_interval, wake_early=True):
+                # A burst of commits becomes one pass, not one pass per event.
+                await asyncio.sleep(COALESCE_SECONDS)
+
+    async def _pause(self, seconds: float, *, wake_early: bool) -> bool:
+        """Wait `seconds`, less if stopping (or woken, with wake_early); True if woken."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while True:
                     await self._wakeup.wait()
-                    # A burst of commits becomes one pass, not one pass per event.
-                    await asyncio.sleep(COALESCE_SECONDS)
+                    if wake_early or self._stopping.is_set():
+                        return not self._stopping.is_set()
+                    self._wakeup.clear()
+        return False
 
     async def _drain(self, *, upto_id: int | None) -> int:
         moved = 0

@@ -25,6 +25,7 @@ from taskflow.realtime.eventlog import EventLog
 from taskflow.realtime.fast_path import WriteNow, encode_text_frame
 from taskflow.realtime.presence import PresenceStore, UserRef
 from taskflow.services.events import Event
+from taskflow.tasks import sleep_unless, stop_gracefully
 
 log = logging.getLogger("taskflow.realtime")
 
@@ -116,6 +117,7 @@ class Hub:
         self.sockets_per_user: dict[int, int] = {}
         self._room_of: dict[Connection, Room] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
         self._store_failing = False
         self._presence_grace_until = 0.0
         broker.set_handlers(on_message=self._on_broker_message, on_reconnect=self._on_reconnect)
@@ -129,11 +131,8 @@ class Hub:
             self._spawn(self._refresh_presence_forever())
 
     async def stop(self) -> None:
-        for task in tuple(self._tasks):
-            task.cancel()
-        for task in tuple(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        self._stopping.set()
+        await asyncio.gather(*(stop_gracefully(task, 2.0) for task in tuple(self._tasks)))
         for room in tuple(self.rooms.values()):
             with contextlib.suppress(Exception):
                 await self.presence.set_local(room.board_id, [])
@@ -308,8 +307,7 @@ class Hub:
                     await self._fill(room, head)
 
     async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.sweep_interval)
+        while not await sleep_unless(self._stopping, self.sweep_interval):
             try:
                 await self.sweep()
             except Exception as exc:
@@ -418,8 +416,7 @@ class Hub:
             room.broadcast(protocol.presence(users))
 
     async def _refresh_presence_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.presence_refresh)
+        while not await sleep_unless(self._stopping, self.presence_refresh):
             rooms = tuple(self.rooms.values())
             try:
                 await self.presence.refresh({room.board_id: room.local_users() for room in rooms})
