@@ -151,3 +151,26 @@ def stack(stack_session: Stack) -> Stack:
     """The session's stack, whole again: replicas, Redis and MongoDB running."""
     heal(stack_session)
     return stack_session
+
+
+def stack_http_client(base_url: str) -> httpx.AsyncClient:
+    """A client for the stack's Nginx or one replica (generous timeout: faults are injected)."""
+    return httpx.AsyncClient(base_url=base_url, timeout=20 * TIMEOUT_UNIT, trust_env=False)
+
+
+@pytest.fixture
+async def front(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP through Nginx."""
+    async with stack_http_client(stack.url) as http:
+        yield http
+
+
+@pytest.fixture
+async def direct(stack: Stack) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """HTTP straight to each replica, by index."""
+    clients = [stack_http_client(url) for url in stack.replica_urls]
+    try:
+        yield clients
+    finally:
+        for http in clients:
+            await http.aclose()

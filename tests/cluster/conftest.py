@@ -10,10 +10,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
-from devstack import Stack
 from tests.cluster.cluster import LOG_CHECK_MODULE, Team, make_team
 from tests.cluster.subscriber import Subscriber
-from tests.conftest import TIMEOUT_UNIT, Account
+from tests.conftest import Account
 
 Subscribe = Callable[..., Awaitable[Subscriber]]
 
@@ -21,28 +20,6 @@ Subscribe = Callable[..., Awaitable[Subscriber]]
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # The log check reads what every other cluster test made the stack write.
     items.sort(key=lambda item: item.path.name == LOG_CHECK_MODULE)
-
-
-def _client(base_url: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=base_url, timeout=10 * TIMEOUT_UNIT, trust_env=False)
-
-
-@pytest.fixture
-async def front(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    """HTTP through Nginx."""
-    async with _client(stack.url) as http:
-        yield http
-
-
-@pytest.fixture
-async def direct(stack: Stack) -> AsyncIterator[list[httpx.AsyncClient]]:
-    """HTTP straight to each replica, by index."""
-    clients = [_client(url) for url in stack.replica_urls]
-    try:
-        yield clients
-    finally:
-        for http in clients:
-            await http.aclose()
 
 
 @pytest.fixture

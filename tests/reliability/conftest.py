@@ -14,33 +14,11 @@ import pytest
 from devstack.postgres import libpq_url
 
 from devstack import Stack
-from tests.conftest import TIMEOUT_UNIT, Account, register
+from tests.conftest import Account, register
 from tests.support.live import add_member, new_board
 
 # Every account made on the stack by these tests: no log may ever show its token or password.
 ACCOUNTS: list[Account] = []
-
-
-def http_client(base_url: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=base_url, timeout=20 * TIMEOUT_UNIT, trust_env=False)
-
-
-@pytest.fixture
-async def front(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    """HTTP through Nginx."""
-    async with http_client(stack.url) as http:
-        yield http
-
-
-@pytest.fixture
-async def direct(stack: Stack) -> AsyncIterator[list[httpx.AsyncClient]]:
-    """HTTP straight to each replica, by index."""
-    clients = [http_client(url) for url in stack.replica_urls]
-    try:
-        yield clients
-    finally:
-        for http in clients:
-            await http.aclose()
 
 
 async def account(http: httpx.AsyncClient, prefix: str = "rel") -> Account:

@@ -19,7 +19,7 @@ from devstack.taskflow_cli import run_migrations
 
 from devstack import PostgresCluster, Replica, create_database
 from tests.conftest import TIMEOUT_UNIT, Account, register
-from tests.reliability.conftest import http_client
+from tests.conftest import stack_http_client as http_client
 from tests.reliability.watchers import Watcher
 from tests.support.live import new_board, open_live
 

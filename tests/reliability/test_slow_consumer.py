@@ -22,7 +22,8 @@ from websockets.exceptions import ConnectionClosed
 
 from devstack import Replica, Stack
 from tests.conftest import TIMEOUT_UNIT
-from tests.reliability.conftest import Crew, http_client
+from tests.conftest import stack_http_client as http_client
+from tests.reliability.conftest import Crew
 from tests.reliability.load import RestWriter, percentile, sent_at
 from tests.reliability.watchers import Watcher, close_all, open_watchers
 from tests.support.live import ws_url
