@@ -134,8 +134,12 @@ async def _placement(
 ) -> str:
     if moving_id is not None and moving_id in (before_id, after_id):
         raise Invalid("a column cannot be placed next to itself")
-    before = await _neighbour(tx, board_id=board_id, column_id=before_id, field="before_id")
-    after = await _neighbour(tx, board_id=board_id, column_id=after_id, field="after_id")
+    before = await ordering.anchor_in_board(
+        tx, Column, board_id=board_id, row_id=before_id, field="before_id"
+    )
+    after = await ordering.anchor_in_board(
+        tx, Column, board_id=board_id, row_id=after_id, field="after_id"
+    )
     return await ordering.place(
         tx,
         model=Column,
@@ -144,19 +148,3 @@ async def _placement(
         before=before,
         after=after,
     )
-
-
-async def _neighbour(
-    tx: AsyncSession, *, board_id: int, column_id: int | None, field: str
-) -> Column | None:
-    if column_id is None:
-        return None
-    query = (
-        select(Column)
-        .where(Column.id == column_id, Column.board_id == board_id)
-        .execution_options(populate_existing=True)
-    )
-    column = (await tx.execute(query)).scalar_one_or_none()
-    if column is None:
-        raise Invalid(f"{field} is not a column of this board")
-    return column

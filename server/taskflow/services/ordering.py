@@ -8,7 +8,7 @@ before the new key is written.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from fractional_indexing import FIError, generate_key_between, generate_n_keys_between
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -116,3 +116,23 @@ async def _neighbour(
 
 def _columns(model: Ordered) -> tuple[InstrumentedAttribute[str], InstrumentedAttribute[int]]:
     return model.position, model.id
+
+
+BoardRow = TypeVar("BoardRow", Column, Task)
+
+
+async def anchor_in_board(
+    tx: AsyncSession, model: type[BoardRow], *, board_id: int, row_id: int | None, field: str
+) -> BoardRow | None:
+    """The row named by a `before_id`/`after_id`, fresh; Invalid if it is not on this board."""
+    if row_id is None:
+        return None
+    query = (
+        select(model)
+        .where(model.id == row_id, model.board_id == board_id)
+        .execution_options(populate_existing=True)
+    )
+    row = (await tx.execute(query)).scalar_one_or_none()
+    if row is None:
+        raise Invalid(f"{field} is not a {model.__name__.lower()} of this board")
+    return row

@@ -230,8 +230,12 @@ async def _placement(
     """Target column and position; every id must belong to the board (else Invalid)."""
     if moving is not None and moving.id in (before_id, after_id):
         raise Invalid("a task cannot be placed next to itself")
-    before = await _neighbour(tx, board_id=board_id, task_id=before_id, field="before_id")
-    after = await _neighbour(tx, board_id=board_id, task_id=after_id, field="after_id")
+    before = await ordering.anchor_in_board(
+        tx, Task, board_id=board_id, row_id=before_id, field="before_id"
+    )
+    after = await ordering.anchor_in_board(
+        tx, Task, board_id=board_id, row_id=after_id, field="after_id"
+    )
     neighbour_columns = {t.column_id for t in (before, after) if t is not None}
     if column_id is not None:
         await _require_column(tx, board_id=board_id, column_id=column_id)
@@ -252,22 +256,6 @@ async def _placement(
         after=after,
     )
     return column_id, position
-
-
-async def _neighbour(
-    tx: AsyncSession, *, board_id: int, task_id: int | None, field: str
-) -> Task | None:
-    if task_id is None:
-        return None
-    query = (
-        select(Task)
-        .where(Task.id == task_id, Task.board_id == board_id)
-        .execution_options(populate_existing=True)
-    )
-    task = (await tx.execute(query)).scalar_one_or_none()
-    if task is None:
-        raise Invalid(f"{field} is not a task of this board")
-    return task
 
 
 async def _require_column(tx: AsyncSession, *, board_id: int, column_id: int) -> None:
