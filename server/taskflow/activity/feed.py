@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypedDict
 
@@ -49,3 +49,18 @@ class ActivityFeed(Protocol):
         self, board_id: int, *, limit: int, before_seq: int | None
     ) -> list[ActivityEntry]:
         """Entries of a board with seq < before_seq (all if None), newest first, at most `limit`."""
+
+
+def entry_from_document(doc: Mapping[str, Any], *, ts: datetime) -> ActivityEntry:
+    """An ActivityEntry from its stored JSON-like form (outbox row, MongoDB document)."""
+    actor, target = doc["actor"], doc["target"]
+    return ActivityEntry(
+        id=doc["id"],
+        board_id=doc["board_id"],
+        seq=doc["seq"],
+        actor=Actor(id=actor["id"], username=actor["username"]),
+        verb=doc["verb"],
+        target=Target(type=target["type"], id=target["id"], title=target.get("title")),
+        changes=doc["changes"],
+        ts=ts,
+    )

@@ -17,7 +17,7 @@ from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, UpdateO
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, PyMongoError
 
-from taskflow.activity.feed import ActivityEntry, Actor, Target
+from taskflow.activity.feed import ActivityEntry, entry_from_document
 
 logger = logging.getLogger(__name__)
 
@@ -104,14 +104,4 @@ class MongoActivityFeed:
 
 
 def _entry(doc: Mapping[str, Any]) -> ActivityEntry:
-    actor, target = doc["actor"], doc["target"]
-    return ActivityEntry(
-        id=doc["id"],
-        board_id=doc["board_id"],
-        seq=doc["seq"],
-        actor=Actor(id=actor["id"], username=actor["username"]),
-        verb=doc["verb"],
-        target=Target(type=target["type"], id=target["id"], title=target.get("title")),
-        changes=doc["changes"],
-        ts=doc["ts"],
-    )
+    return entry_from_document(doc, ts=doc["ts"])

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, tuple_
 
-from taskflow.activity.feed import ActivityEntry, ActivityFeed, Actor, Target
+from taskflow.activity.feed import ActivityEntry, ActivityFeed, entry_from_document
 from taskflow.database import Database
 from taskflow.errors import Unavailable
 from taskflow.models import ActivityOutbox
@@ -153,14 +153,4 @@ class ActivityRelay:
 
 
 def _entry(stored: dict[str, Any]) -> ActivityEntry:
-    actor, target = stored["actor"], stored["target"]
-    return ActivityEntry(
-        id=stored["id"],
-        board_id=stored["board_id"],
-        seq=stored["seq"],
-        actor=Actor(id=actor["id"], username=actor["username"]),
-        verb=stored["verb"],
-        target=Target(type=target["type"], id=target["id"], title=target.get("title")),
-        changes=stored["changes"],
-        ts=datetime.fromisoformat(stored["ts"]),
-    )
+    return entry_from_document(stored, ts=datetime.fromisoformat(stored["ts"]))
