@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator
+from typing import Any, Literal
 
 import uvicorn
 from fastapi import FastAPI
@@ -21,18 +22,24 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def running_server(app: FastAPI, *, graceful_timeout: int = 3) -> AsyncIterator[str]:
-    """Serve `app` with uvicorn on 127.0.0.1 (real TCP, real WebSocket protocol); yields its URL."""
+async def running_server(
+    app: FastAPI | Any,
+    *,
+    graceful_timeout: int = 3,
+    protocol: type[FanoutProtocol] = FanoutProtocol,
+    lifespan: Literal["on", "off"] = "on",
+) -> AsyncIterator[str]:
+    """Serve an ASGI `app` with uvicorn on 127.0.0.1 (real TCP, real WebSocket protocol); yields its URL."""
     port = free_port()
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=port,
         loop="asyncio",
-        ws=FanoutProtocol,
+        ws=protocol,
         ws_per_message_deflate=False,
         ws_max_size=1 << 20,
-        lifespan="on",
+        lifespan=lifespan,
         access_log=False,
         log_config=logging_config("info"),
         timeout_graceful_shutdown=graceful_timeout,

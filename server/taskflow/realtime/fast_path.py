@@ -6,19 +6,42 @@ published in the socket's ASGI scope, writes bytes framed once per event straigh
 transport, but only while nothing else is pending there. Whenever it cannot (the transport is
 paused above uvicorn's high-water mark, the socket is closing), it says so and the frame takes
 the ordinary queue and writer, with their bound and the 4408 on overflow.
+
+`write_now` reads attributes that uvicorn does not promise to keep (`FAST_PATH_READS`). When a
+release renames one, the protocol stops publishing `write_now` and logs one warning: every
+socket then takes the queue-and-writer path, slower but losing nothing.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from typing import Any
 
+import uvicorn
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
 
+log = logging.getLogger("taskflow.realtime")
+
 WRITE_NOW = "taskflow.write_now"
 WriteNow = Callable[[bytes], bool]
+
+# uvicorn's private attributes that `write_now` and `handle_parser_exception` read.
+FAST_PATH_READS: tuple[str, ...] = (
+    "close_sent",
+    "disconnected",
+    "handshake_complete",
+    "writable",
+    "conn",
+    "transport",
+    "close_timer",
+    "close_timeout",
+    "loop",
+    "queue",
+)
 
 
 def encode_text_frame(text: str) -> bytes:
@@ -26,24 +49,79 @@ def encode_text_frame(text: str) -> bytes:
     return Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
 
 
+def missing_attributes(protocol: object, names: tuple[str, ...]) -> list[str]:
+    """The names in `names` that `protocol` does not have."""
+    return [name for name in names if not hasattr(protocol, name)]
+
+
 class FanoutProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's sans-I/O WebSocket protocol plus `write_now` in `scope["extensions"]`."""
+    """uvicorn's sans-I/O WebSocket protocol plus `write_now` in `scope["extensions"]`.
+
+    It also fails a connection cleanly: when a frame breaks the protocol (one larger than
+    `ws_max_size`, text that is not UTF-8), the close frame is followed by a half-close and
+    the rest of the peer's data is read and dropped, so the peer receives the close code
+    instead of a TCP reset (uvicorn closes the socket at once, with the peer's data unread).
+    """
+
+    fast_path_reads: tuple[str, ...] = FAST_PATH_READS
+    _warned = False
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
-        extensions: dict[str, object] = self.scope["extensions"]  # type: ignore[assignment]
-        extensions[WRITE_NOW] = self.write_now
+        if not self.fast_path_available():
+            return
+        extensions: dict[str, object] | None = self.scope.get("extensions")  # type: ignore[assignment]
+        if extensions is not None:
+            extensions[WRITE_NOW] = self.write_now
+
+    def fast_path_available(self) -> bool:
+        """Whether this uvicorn still has what `write_now` reads; warns once per process if not."""
+        missing = missing_attributes(self, self.fast_path_reads)
+        if missing:
+            self._warn_once(f"uvicorn {uvicorn.__version__} has no {', '.join(missing)}")
+        return not missing
+
+    @classmethod
+    def _warn_once(cls, why: str) -> None:
+        if not FanoutProtocol._warned:
+            FanoutProtocol._warned = True
+            log.warning("WebSocket fast path off (%s): every frame takes the send queue", why)
 
     def write_now(self, wire: bytes) -> bool:
         """Write a whole frame if the socket is open and its transport is not paused."""
-        if (
-            self.close_sent
-            or self.disconnected
-            or not self.handshake_complete
-            or not self.writable.is_set()
-            or self.conn.state is not State.OPEN
-            or self.transport.is_closing()
-        ):
+        try:
+            if (
+                self.close_sent
+                or self.disconnected
+                or not self.handshake_complete
+                or not self.writable.is_set()
+                or self.conn.state is not State.OPEN
+                or self.transport.is_closing()
+            ):
+                return False
+        except AttributeError as exc:  # a renamed attribute behind one of those names
+            self._warn_once(str(exc))
             return False
         self.transport.write(wire)
         return True
+
+    def handle_parser_exception(self) -> None:
+        if not self.fast_path_available():
+            super().handle_parser_exception()
+            return
+        if self.close_sent:
+            return  # already failing: the protocol discards what still arrives
+        close: Any = self.conn.close_sent
+        code, reason = (close.code, close.reason) if close is not None else (1002, "")
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
+        self.close_sent = True
+        eof = False
+        for chunk in self.conn.data_to_send():
+            if chunk:
+                self.transport.write(chunk)
+            else:
+                eof = True  # websockets asks for a half-close after a failure
+        if eof and self.transport.can_write_eof():
+            self.transport.write_eof()
+        # The peer's EOF closes the transport (eof_received returns None); this is the backstop.
+        self.close_timer = self.loop.call_later(self.close_timeout, self.transport.close)
