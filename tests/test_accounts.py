@@ -9,8 +9,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 import pytest
-from sqlalchemy import func, select
+from alembic import command
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from taskflow.migrate import alembic_config
 from taskflow.models import User
 from tests.conftest import register
 
@@ -160,3 +164,64 @@ async def test_password_never_reaches_a_log_line(client, caplog: pytest.LogCaptu
     text = "\n".join(record.getMessage() for record in caplog.records)
     for secret in (account.password, "wrong-password-x", account.token):
         assert secret not in text
+
+
+async def test_usernames_are_unique_regardless_of_case(client: httpx.AsyncClient) -> None:
+    """`Alice` beside `alice` made every sign-in of either answer 500 (two rows found)."""
+    alice = await register(client, "alice")
+    upper = await client.post(
+        "/api/users", json={**VALID, "username": "Alice", "email": "upper@example.com"}
+    )
+    assert upper.status_code == 409, upper.text
+    for spelling in ("alice", "ALICE", "Alice"):
+        token = await client.post(
+            "/api/auth/token", data={"username": spelling, "password": alice.password}
+        )
+        assert token.status_code == 200, (spelling, token.text)
+    board = await client.post("/api/boards", json={"name": "B"}, headers=alice.headers)
+    bob = await register(client, "bob")
+    added = await client.post(
+        f"/api/boards/{board.json()['id']}/members",
+        json={"username": "BOB", "role": "editor"},
+        headers=alice.headers,
+    )
+    assert added.status_code == 201 and added.json()["user_id"] == bob.id, added.text
+
+
+async def test_the_migration_renames_accounts_that_differ_only_in_case(database_url: str) -> None:
+    """A database from before 0002 may hold `alice` and `Alice`: the older keeps its name."""
+    config = alembic_config(database_url)
+    await asyncio.to_thread(command.downgrade, config, "0001")
+    try:
+        engine = create_async_engine(database_url)
+        async with engine.begin() as conn:
+            for username, email in (
+                ("alice", "alice@example.com"),
+                ("Alice", "Alice2@Example.com"),
+                ("ALICE", "ALICE2@example.com"),
+            ):
+                await conn.execute(
+                    text(
+                        "INSERT INTO users (username, email, password_hash, created_at) "
+                        "VALUES (:u, :e, 'x', CURRENT_TIMESTAMP)"
+                    ),
+                    {"u": username, "e": email},
+                )
+        await engine.dispose()
+    finally:
+        await asyncio.to_thread(command.upgrade, config, "head")
+    engine = create_async_engine(database_url)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT id, username, email FROM users ORDER BY id"))).all()
+        with pytest.raises(IntegrityError):
+            await conn.execute(
+                text(
+                    "INSERT INTO users (username, email, password_hash, created_at) "
+                    "VALUES ('aLiCe', 'new@example.com', 'x', CURRENT_TIMESTAMP)"
+                )
+            )
+    await engine.dispose()
+    first, second, third = rows
+    assert first.username == "alice"
+    assert second.username == f"Alice_{second.id}" and third.username == f"ALICE_{third.id}"
+    assert second.email == "alice2@example.com"

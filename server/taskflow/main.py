@@ -24,7 +24,7 @@ from taskflow.commit import Committer
 from taskflow.config import Settings, get_settings
 from taskflow.database import Database
 from taskflow.errors_http import install_error_handlers
-from taskflow.ratelimit import LoginLimiter, MemoryWindowCounter, RedisWindowCounter, WindowCounter
+from taskflow.ratelimit import AttemptStore, LoginLimiter, MemoryAttemptStore, RedisAttemptStore
 from taskflow.realtime.dispatch import LiveBoardDispatch
 from taskflow.realtime.eventlog import EventLog
 from taskflow.realtime.factory import make_broker, make_presence
@@ -43,7 +43,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stack.push_async_callback(db.dispose)
         probes: dict[str, Probe] = {"database": db.ping}
 
-        counter: WindowCounter = MemoryWindowCounter()
+        attempts: AttemptStore = MemoryAttemptStore()
         redis: Redis | None = None
         if settings.uses_redis:
             redis = Redis.from_url(
@@ -56,12 +56,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             )
             stack.push_async_callback(redis.aclose)
             probes["redis"] = redis.ping
-            counter = RedisWindowCounter(redis)
+            attempts = RedisAttemptStore(redis)
 
         app.state.db = db
         app.state.probes = probes
         app.state.login_limiter = LoginLimiter(
-            counter, per_account=settings.login_attempts_per_minute, per_address=100
+            attempts, per_account=settings.login_attempts_per_minute, per_address=100
         )
         broker = make_broker(settings)
         hub = Hub(

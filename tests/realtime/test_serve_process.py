@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import websockets
 
 from devstack import Replica
 from tests.conftest import TIMEOUT_UNIT, register
@@ -130,3 +131,26 @@ async def test_the_server_log_never_contains_a_token(replica: Replica) -> None:
     assert owner.token not in log
     assert owner.password not in log
     assert owner.token.split(".")[2] not in log
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["%74oken={token}", "t%6Fken={token}&since=0", "token={dotted}", "x=1&%74oken={dotted}"],
+)
+async def test_an_encoded_token_is_accepted_but_never_logged(replica: Replica, query: str) -> None:
+    """The endpoint decodes the query, so a pattern over the raw text cannot know every spelling:
+    the log keeps no query at all."""
+    async with httpx.AsyncClient(base_url=replica.url) as http:
+        owner = await register(http, "dora")
+        board = await new_board(http, owner)
+    dotted = owner.token.replace(".", "%2E")
+    url = replica.url.replace("http", "ws") + f"/ws/boards/{board['id']}?"
+    url += query.format(token=owner.token, dotted=dotted)
+    async with websockets.connect(url) as socket:
+        hello = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        assert hello["type"] == "hello", hello
+    replica.stop()
+    log = replica.log()
+    assert f"/ws/boards/{board['id']}" in log, "expected the socket's log line"
+    for secret in (owner.token, dotted, owner.token.split(".")[2], owner.token.split(".")[1]):
+        assert secret not in log

@@ -168,6 +168,25 @@ async def test_one_address_trying_many_usernames_is_throttled(lone_app: Any) -> 
         assert elsewhere.status_code == 200, "another address is not blocked"
 
 
+async def test_a_stranger_cannot_lock_the_owner_out(lone_app: Any) -> None:
+    """11 wrong guesses a minute used to refuse the account to everyone (a hard per-account lock)."""
+    async with client_from(lone_app, "10.0.1.1") as stranger, client_from(lone_app, "10.0.1.2") as owner_side:  # fmt: skip
+        victim = await register(owner_side, "lockme")
+        statuses = [
+            (
+                await stranger.post(
+                    "/api/auth/token", data={"username": "LockMe", "password": f"guess-{index}"}
+                )
+            ).status_code
+            for index in range(30)
+        ]
+        assert statuses == [401] * 10 + [429] * 20, statuses
+        owner = await owner_side.post(
+            "/api/auth/token", data={"username": victim.username, "password": victim.password}
+        )
+        assert owner.status_code == 200, owner.text
+
+
 @pytest.mark.cluster
 async def test_an_account_is_throttled_across_replicas(
     stack: Stack, front: httpx.AsyncClient, direct: list[httpx.AsyncClient]

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, status
 
 from taskflow.deps import CurrentUser, SessionDep, SettingsDep
+from taskflow.errors import Unauthorized
 from taskflow.schemas import Token, UserCreate, UserPublic
 from taskflow.security import issue_token
 from taskflow.services import accounts
@@ -33,7 +34,11 @@ async def sign_in(
     limiter = request.app.state.login_limiter
     client = request.client.host if request.client else "unknown"
     await limiter.attempt(username=username, address=client)
-    user = await accounts.authenticate(tx=session, username=username, password=password)
+    try:
+        user = await accounts.authenticate(tx=session, username=username, password=password)
+    except Unauthorized:
+        await limiter.failed(username=username)
+        raise
     await limiter.succeeded(username=username, address=client)
     issued = issue_token(
         user_id=user.id, secret=settings.secret_key, minutes=settings.access_token_expire_minutes
