@@ -17,6 +17,7 @@ from taskflow.config import Settings
 from taskflow.errors import Unauthorized
 from taskflow.models import User
 from taskflow.security import user_id_from_token
+from taskflow.write_limit import WriteLimiter
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
@@ -42,12 +43,22 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 CommitDep = Annotated[Committer, Depends(get_committer)]
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def get_current_user(
-    session: SessionDep, settings: SettingsDep, token: str | None = Depends(oauth2_scheme)
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: str | None = Depends(oauth2_scheme),
 ) -> User:
+    """The signed-in user; a write (any other method) also counts against the user's rate."""
     if not token:
         raise Unauthorized("not authenticated")
     user_id = user_id_from_token(token, secret=settings.secret_key)
+    if request.method not in READ_METHODS:
+        limiter: WriteLimiter = request.app.state.write_limiter
+        limiter.admit(user_id)
     user = await session.get(User, user_id)
     if user is None:
         raise Unauthorized("invalid or expired token")

@@ -30,6 +30,7 @@ from taskflow.realtime.eventlog import EventLog
 from taskflow.realtime.factory import make_broker, make_presence
 from taskflow.realtime.hub import Hub
 from taskflow.routes import accounts, activity, boards, columns, health, tasks
+from taskflow.write_limit import WriteLimiter
 
 log = logging.getLogger("taskflow")
 Probe = Callable[[], Awaitable[object]]
@@ -60,6 +61,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
         app.state.db = db
         app.state.probes = probes
+        app.state.write_limiter = WriteLimiter(
+            rate=settings.rest_writes_per_second, burst=settings.rest_write_burst
+        )
         app.state.login_limiter = LoginLimiter(
             attempts, per_account=settings.login_attempts_per_minute, per_address=100
         )

@@ -44,12 +44,23 @@ def issue_token(*, user_id: int, secret: str, minutes: int) -> IssuedToken:
     return IssuedToken(jwt.encode(claims, secret, algorithm=ALGORITHM), minutes * 60)
 
 
-def user_id_from_token(token: str, *, secret: str) -> int:
-    """The user id a valid, unexpired token was issued to; anything else raises Unauthorized."""
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    user_id: int
+    expires_at: float  # seconds since the epoch
+
+
+def verify_token(token: str, *, secret: str) -> VerifiedToken:
+    """Who a valid, unexpired token was issued to, and until when; anything else raises Unauthorized."""
     try:
         claims = jwt.decode(
             token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "iat"]}
         )
-        return int(claims["sub"])
+        return VerifiedToken(int(claims["sub"]), float(claims["exp"]))
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise Unauthorized("invalid or expired token") from exc
+
+
+def user_id_from_token(token: str, *, secret: str) -> int:
+    """The user id a valid, unexpired token was issued to; anything else raises Unauthorized."""
+    return verify_token(token, secret=secret).user_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -26,9 +27,10 @@ from taskflow.realtime.connection import Connection
 from taskflow.realtime.eventlog import EventLog
 from taskflow.realtime.fast_path import WRITE_NOW
 from taskflow.realtime.hub import Hub
-from taskflow.realtime.protocol import BadFrame, parse_client_frame
+from taskflow.realtime.protocol import BadFrame, ClientFrame, parse_client_frame
 from taskflow.realtime.throttle import CommandThrottle, Verdict
-from taskflow.security import user_id_from_token
+from taskflow.realtime.token_expiry import TokenExpiry
+from taskflow.security import verify_token
 from taskflow.services.access import member_role
 
 log = logging.getLogger("taskflow.realtime")
@@ -72,7 +74,9 @@ class LiveBoardEndpoint:
         try:
             query = _query(scope)
             since = _since(query)
-            user = await self._authorize(state.db, settings, query.get("token"), board_id)
+            user, expires_at = await self._authorize(
+                state.db, settings, query.get("token"), board_id
+            )
             if hub.sockets_of(user.id) >= settings.ws_connections_per_user:
                 raise Refused(protocol.CLOSE_TRY_AGAIN_LATER, "too many connections for this user")
             user_ref = {"id": user.id, "username": user.username}
@@ -84,6 +88,7 @@ class LiveBoardEndpoint:
                 seq = await hub.join(connection)
             except NotFound:
                 raise Refused(protocol.CLOSE_NOT_FOUND, "no such board") from None
+            await self._still_a_member(hub, state.db, connection)
         except Refused as refused:
             await send({"type": "websocket.close", "code": refused.code, "reason": refused.reason})
             return
@@ -91,6 +96,7 @@ class LiveBoardEndpoint:
             await self._refuse_unavailable(send, exc)
             return
         writer: asyncio.Task[None] | None = None
+        expiry = TokenExpiry(connection, expires_at)
         try:
             opening = await self._opening_frames(
                 hub, state.event_log, board_id, seq, since, user_ref
@@ -98,13 +104,14 @@ class LiveBoardEndpoint:
             connection.prime(opening)
             writer = asyncio.create_task(connection.run_writer())
             runner = CommandRunner(db=state.db, commit=state.committer)
-            await self._read(receive, connection, runner, user, settings)
+            await self._read(receive, connection, runner, user, settings, expiry)
         except UNAVAILABLE as exc:
             if writer is None:
                 await self._refuse_unavailable(send, exc)
             else:
                 raise
         finally:
+            expiry.cancel()
             await hub.leave(connection)
             if writer is not None:
                 await self._finish_writer(writer, connection)
@@ -121,20 +128,38 @@ class LiveBoardEndpoint:
 
     async def _authorize(
         self, db: Database, settings: Settings, token: str | None, board_id: int
-    ) -> User:
+    ) -> tuple[User, float]:
+        """The token's user, if a member of the board, and when the token expires."""
         if not token:
             raise Refused(protocol.CLOSE_UNAUTHORIZED, "token missing")
         try:
-            user_id = user_id_from_token(token, secret=settings.secret_key)
+            verified = verify_token(token, secret=settings.secret_key)
         except Unauthorized:
             raise Refused(protocol.CLOSE_UNAUTHORIZED, "token invalid or expired") from None
         async with db.session() as tx:
-            user = await tx.get(User, user_id)
+            user = await tx.get(User, verified.user_id)
             if user is None:
                 raise Refused(protocol.CLOSE_UNAUTHORIZED, "token invalid or expired")
             if await member_role(tx=tx, board_id=board_id, user_id=user.id) is None:
                 raise Refused(protocol.CLOSE_NOT_FOUND, "no such board")
-        return user
+        return user, verified.expires_at
+
+    async def _still_a_member(self, hub: Hub, db: Database, connection: Connection) -> None:
+        """Checked again once in the room: a removal committed after `_authorize` and before
+        the join was absorbed into the hello's seq, so its event will never evict this socket.
+        Any later removal is delivered to the room. Either way the socket cannot stay."""
+        admitted = False
+        try:
+            async with db.session() as tx:
+                role = await member_role(
+                    tx=tx, board_id=connection.board_id, user_id=connection.user_id
+                )
+            if role is None:
+                raise Refused(protocol.CLOSE_NOT_FOUND, "no such board")
+            admitted = True
+        finally:
+            if not admitted:
+                await hub.leave(connection)
 
     async def _opening_frames(
         self,
@@ -159,6 +184,7 @@ class LiveBoardEndpoint:
         runner: CommandRunner,
         user: User,
         settings: Settings,
+        expiry: TokenExpiry,
     ) -> None:
         throttle = CommandThrottle(
             rate=settings.ws_commands_per_second, burst=settings.ws_command_burst
@@ -198,8 +224,35 @@ class LiveBoardEndpoint:
             if frame.type == "ping":
                 connection.push(protocol.PONG)
                 continue
+            if expiry.expired:  # the timer has not fired yet: nothing runs on an expired token
+                connection.push(
+                    protocol.error(ref=frame.ref, code="unauthorized", message="token expired")
+                )
+                expiry.expire()
+                continue
+            if frame.type == "auth":
+                connection.push(self._renew(frame, user, settings, expiry))
+                continue
             reply = await runner.run(actor=user, board_id=connection.board_id, frame=frame)
             connection.push(reply)
+
+    def _renew(
+        self, frame: ClientFrame, user: User, settings: Settings, expiry: TokenExpiry
+    ) -> str:
+        """A fresh token of the same user moves the socket's expiry; anything else is refused."""
+        try:
+            verified = verify_token(frame.data["token"], secret=settings.secret_key)
+        except Unauthorized:
+            return protocol.error(
+                ref=frame.ref, code="unauthorized", message="token invalid or expired"
+            )
+        if verified.user_id != user.id:
+            return protocol.error(
+                ref=frame.ref, code="unauthorized", message="token of another user"
+            )
+        expiry.move(verified.expires_at)
+        expires = datetime.fromtimestamp(verified.expires_at, UTC).isoformat()
+        return protocol.ack(ref=frame.ref, seq=None, data={"expires_at": expires})
 
     async def _finish_writer(self, writer: asyncio.Task[None], connection: Connection) -> None:
         if connection.closing and not writer.done():

@@ -18,6 +18,7 @@ CLOSE_TOO_MANY_COMMANDS: Final = 4429
 
 COMMANDS: Final = frozenset({"task.create", "task.update", "task.delete"})
 PONG: Final = '{"type":"pong"}'
+MAX_TOKEN_CHARS: Final = 4_096
 
 
 def dumps(frame: dict[str, Any]) -> str:
@@ -81,6 +82,11 @@ def parse_client_frame(text: str) -> ClientFrame:
         raise BadFrame("frame needs a string `type`", ref)
     if kind == "ping":
         return ClientFrame("ping", ref, {})
+    if kind == "auth":
+        token = message.get("token")
+        if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_CHARS:
+            raise BadFrame("`token` must be a non-empty string", ref)
+        return ClientFrame("auth", ref, {"token": token})
     if kind not in COMMANDS:
         raise BadFrame(f"unknown type {kind[:40]!r}", ref)
     data = message.get("data")
