@@ -37,8 +37,8 @@ class Settings(BaseSettings):
     event_retention_count: int = Field(default=1_000, ge=1_000)
     event_retention_hours: float = Field(default=24.0, ge=24.0)
     login_attempts_per_minute: int = Field(default=10, ge=1)
-    rest_writes_per_second: float = Field(default=50.0, gt=0)
-    rest_write_burst: int = Field(default=100, ge=1)
+    rest_writes_per_second: float = Field(default=100.0, gt=0)
+    rest_write_burst: int = Field(default=200, ge=1)
     idempotency_ttl_seconds: int = Field(default=900, ge=600)
 
     @field_validator("database_url")
