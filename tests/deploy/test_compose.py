@@ -7,6 +7,7 @@ they tie compose to .env, .env.db, the server's settings, the Dockerfile and the
 from __future__ import annotations
 
 import copy
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from devstack.nginx import PLACEHOLDERS
 from devstack.paths import NGINX_TEMPLATE, REPO_ROOT
 
 from taskflow.config import Settings
+from tests.deploy import nginx_conf
 from tests.deploy.repo_files import (
     compose,
     compose_schema,
@@ -86,7 +88,6 @@ def test_server_addresses_are_the_compose_services() -> None:
     assert (redis.scheme, redis.hostname, redis.port or 6379) == ("redis", "redis", 6379)
     mongo = urlsplit(env["MONGODB_URI"])
     assert (mongo.scheme, mongo.hostname, mongo.port or 27017) == ("mongodb", "mongodb", 27017)
-    assert env["FORWARDED_ALLOW_IPS"] == "*"
     assert service("migrate")["environment"] == service("server")["environment"]
 
 
@@ -199,3 +200,40 @@ def test_named_volumes_are_all_used() -> None:
         if isinstance(volume, str) and not volume.startswith((".", "/"))
     }
     assert declared == used
+
+
+# -- who the replicas believe (security review, item 2) -------------------------------------------
+
+
+def compose_network() -> tuple[ipaddress.IPv4Network, ipaddress.IPv4Address]:
+    (pool,) = compose()["networks"]["default"]["ipam"]["config"]
+    return ipaddress.IPv4Network(pool["subnet"]), ipaddress.IPv4Address(pool["gateway"])
+
+
+def test_replicas_trust_forwarded_headers_from_nginx_alone() -> None:
+    subnet, gateway = compose_network()
+    nginx_address = ipaddress.IPv4Address(service("nginx")["networks"]["default"]["ipv4_address"])
+    assert nginx_address in subnet and nginx_address != gateway
+    for name in ("server", "migrate"):
+        trusted = effective_env(service(name))["FORWARDED_ALLOW_IPS"]
+        assert trusted == str(nginx_address), f"{name}: FORWARDED_ALLOW_IPS={trusted}"
+    for name, svc in compose()["services"].items():
+        assert set(svc.get("networks", {"default": None})) == {"default"}, name
+
+
+def test_operations_pages_are_open_to_the_compose_network_but_not_its_gateway() -> None:
+    subnet, gateway = compose_network()
+    rules = nginx_conf.parse(service("nginx")["environment"]["TASKFLOW_INTERNAL_CLIENTS"])
+    assert {rule.name for rule in rules.block or []} <= {"allow", "deny"}
+    decided = [(rule.name, rule.args[0]) for rule in rules.block or []]
+    # nginx takes the first rule that matches.
+    first_for_gateway = next(
+        verdict
+        for verdict, network in decided
+        if ipaddress.ip_address(gateway) in ipaddress.ip_network(network)
+    )
+    assert first_for_gateway == "deny"
+    assert ("allow", str(subnet)) in decided
+    assert ("allow", "127.0.0.1") in decided
+    for _, network in decided:
+        assert ipaddress.ip_network(network).is_private, f"{network} is not internal"
