@@ -23,7 +23,11 @@ PLACEHOLDERS = (
     "TASKFLOW_CLIENT_DIR",
     "TASKFLOW_LOG_DIR",
     "TASKFLOW_NGINX_STATE_DIR",
+    "TASKFLOW_INTERNAL_CLIENTS",
 )
+# Natively every client is on loopback; only 127.0.0.1 itself counts as internal, so a test can
+# play an outsider from another loopback address (127.0.0.2).
+NATIVE_INTERNAL_CLIENTS = "allow 127.0.0.1;"
 _PLACEHOLDER = re.compile(r"\$\{(TASKFLOW_[A-Z0-9_]+)\}")
 
 
@@ -58,6 +62,7 @@ def render_nginx_config(
     client_dir: Path,
     log_dir: Path,
     state_dir: Path,
+    template: str | None = None,
 ) -> str:
     """The full nginx.conf for a native run: replicas at `upstreams` ("127.0.0.1:8001", ...)."""
     return render_template(
@@ -67,7 +72,9 @@ def render_nginx_config(
             "TASKFLOW_CLIENT_DIR": str(client_dir),
             "TASKFLOW_LOG_DIR": str(log_dir),
             "TASKFLOW_NGINX_STATE_DIR": str(state_dir),
-        }
+            "TASKFLOW_INTERNAL_CLIENTS": NATIVE_INTERNAL_CLIENTS,
+        },
+        template,
     )
 
 
@@ -110,8 +117,11 @@ class NginxServer(ServerProcess):
         port: int | None = None,
         client_dir: Path = CLIENT_DIR,
         workdir: Path | None = None,
+        template: str | None = None,
     ) -> None:
+        """`template`: text to render instead of nginx/taskflow.conf.template (e.g. with TLS on)."""
         self.port = port if port is not None else free_port()
+        self.template = template
         self.upstreams = list(upstreams)
         self.client_dir = client_dir
         self._use_workdir(workdir, "nginx-")
@@ -158,6 +168,7 @@ class NginxServer(ServerProcess):
                 client_dir=self.client_dir,
                 log_dir=self.log_dir,
                 state_dir=self.state_dir,
+                template=self.template,
             )
         )
         return self.conf_path

@@ -64,6 +64,7 @@ async def web(browser: Browser, http: httpx.AsyncClient, stack: Stack) -> AsyncI
     finally:
         await session.close()
     assert not session.page_errors, f"uncaught errors in the client: {session.page_errors}"
+    assert not session.csp_violations, f"refused by the CSP: {session.csp_violations}"
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -1,6 +1,7 @@
 """A browser session over the stack: one context per user, a page per tab, sessions seeded or real.
 
-Every page's uncaught script errors are collected; a test that ends with any fails.
+Every page's uncaught script errors and Content-Security-Policy refusals are collected; a test
+that ends with any fails.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize, expect
 
 from tests.browser.board_page import BoardPage
 from tests.conftest import ROOT, TIMEOUT_UNIT, Account
@@ -46,6 +47,7 @@ class Web:
         self.url = url
         self.contexts: list[BrowserContext] = []
         self.page_errors: list[str] = []
+        self.csp_violations: list[str] = []
 
     async def context(self, viewport: ViewportSize = DESKTOP, **options: Any) -> BrowserContext:
         """A fresh browser profile: its own storage, nobody signed in."""
@@ -80,6 +82,14 @@ class Web:
 
     def _watch(self, page: Page) -> None:
         page.on("pageerror", lambda error: self.page_errors.append(f"{page.url}: {error}"))
+
+        def console(message: ConsoleMessage) -> None:
+            # Chromium reports each refusal as a console error ("Refused to ... because it
+            # violates the following Content Security Policy directive ...").
+            if "Content Security Policy" in message.text:
+                self.csp_violations.append(f"{page.url}: {message.text}")
+
+        page.on("console", console)
 
     async def close(self) -> None:
         for context in self.contexts:

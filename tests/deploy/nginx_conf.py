@@ -98,3 +98,8 @@ def seconds(value: str) -> float:
     assert match, f"not an nginx time: {value}"
     unit = {"ms": 0.001, "s": 1, None: 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
     return int(match.group(1)) * unit
+
+
+def tls_enabled(template: str) -> str:
+    """The template with its `#tls ` lines switched on, as nginx/README.md says to (sed)."""
+    return re.sub(r"(?m)^( *)#tls ", r"\1", template)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
+import secrets
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,6 +17,8 @@ import yaml
 from devstack.paths import REPO_ROOT
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
+# The operator's secrets: secrets.env (uncommitted) has the keys of this committed example.
+SECRETS_EXAMPLE = REPO_ROOT / "secrets.env.example"
 DOCKERFILE = REPO_ROOT / "server" / "Dockerfile"
 DOCKERIGNORE = REPO_ROOT / ".dockerignore"
 # The Compose Specification schema as vendored by check-jsonschema 0.39.0 (PyPI), byte for byte
@@ -22,10 +27,83 @@ COMPOSE_SCHEMA = Path(__file__).with_name("compose-spec.json")
 
 
 @cache
-def compose() -> dict[str, Any]:
+def compose_raw() -> dict[str, Any]:
+    """docker-compose.yml as written, before interpolation."""
     document = yaml.safe_load(COMPOSE_FILE.read_text())
     assert isinstance(document, dict)
     return document
+
+
+@cache
+def operator_secrets() -> dict[str, str]:
+    """What an operator's secrets.env holds: every key of the example, made as the README says."""
+    return {name: secrets.token_urlsafe(48) for name in dotenv(SECRETS_EXAMPLE)}
+
+
+def interpolation_env() -> dict[str, str]:
+    """What compose interpolates with: the project's .env, then the operator's --env-file."""
+    return dotenv(REPO_ROOT / ".env") | operator_secrets()
+
+
+@cache
+def compose() -> dict[str, Any]:
+    """docker-compose.yml as compose runs it, with the operator's secrets."""
+    document = interpolate(compose_raw(), interpolation_env())
+    assert isinstance(document, dict)
+    return document
+
+
+class MissingVariable(Exception):
+    """A `${NAME:?message}` (or `${NAME?message}`) whose variable is not given."""
+
+    def __init__(self, names: set[str]) -> None:
+        super().__init__(f"compose refuses to start without: {', '.join(sorted(names))}")
+        self.names = names
+
+
+_INTERPOLATION = re.compile(
+    r"\$(?:(?P<escaped>\$)"
+    r"|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
+    r"|(?P<named>[A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+def interpolate(value: Any, env: Mapping[str, str]) -> Any:
+    """Compose's variable interpolation of every string in `value` (no nested defaults).
+
+    Raises MissingVariable naming every required variable that is unset (or empty, for `:?`).
+    """
+    missing: set[str] = set()
+
+    def substitute(match: re.Match[str]) -> str:
+        if match["escaped"]:
+            return "$"
+        name = match["braced"] or match["named"]
+        op, arg = match["op"], match["arg"] or ""
+        current = env.get(name)
+        is_set = current is not None and (current != "" or not (op or "").startswith(":"))
+        if op in ("?", ":?") and not is_set:
+            missing.add(name)
+            return ""
+        if op in ("-", ":-"):
+            return current if is_set and current is not None else arg
+        if op in ("+", ":+"):
+            return arg if is_set else ""
+        return current or ""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            return _INTERPOLATION.sub(substitute, node)
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if isinstance(node, dict):
+            return {key: walk(item) for key, item in node.items()}
+        return node
+
+    result = walk(value)
+    if missing:
+        raise MissingVariable(missing)
+    return result
 
 
 @cache

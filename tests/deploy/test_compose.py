@@ -7,20 +7,34 @@ they tie compose to .env, .env.db, the server's settings, the Dockerfile and the
 from __future__ import annotations
 
 import copy
+import ipaddress
 import re
-from urllib.parse import urlsplit
+import subprocess
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
+import pydantic
+import pytest
 from devstack.nginx import PLACEHOLDERS
 from devstack.paths import NGINX_TEMPLATE, REPO_ROOT
 
-from taskflow.config import Settings
+from taskflow.config import DEV_SECRET_KEY, Settings
+from tests.deploy import nginx_conf
 from tests.deploy.repo_files import (
+    COMPOSE_FILE,
+    SECRETS_EXAMPLE,
+    MissingVariable,
     compose,
+    compose_raw,
     compose_schema,
+    dockerignored,
     dotenv,
     effective_env,
     env_files,
+    interpolate,
+    interpolation_env,
+    operator_secrets,
     service,
 )
 
@@ -86,29 +100,26 @@ def test_server_addresses_are_the_compose_services() -> None:
     assert (redis.scheme, redis.hostname, redis.port or 6379) == ("redis", "redis", 6379)
     mongo = urlsplit(env["MONGODB_URI"])
     assert (mongo.scheme, mongo.hostname, mongo.port or 27017) == ("mongodb", "mongodb", 27017)
-    assert env["FORWARDED_ALLOW_IPS"] == "*"
     assert service("migrate")["environment"] == service("server")["environment"]
 
 
-def test_database_url_uses_the_credentials_of_env_db() -> None:
-    db = dotenv(REPO_ROOT / ".env.db")
+def test_database_url_uses_the_credentials_of_the_postgres_service() -> None:
+    db = effective_env(service("postgres"))
     url = urlsplit(effective_env(service("server"))["DATABASE_URL"])
     assert url.username == db["POSTGRES_USER"]
-    assert url.password == db["POSTGRES_PASSWORD"]
+    assert (
+        url.password == db["POSTGRES_PASSWORD"] == operator_secrets()["TASKFLOW_POSTGRES_PASSWORD"]
+    )
     assert url.path == f"/{db['POSTGRES_DB']}"
     assert service("postgres")["env_file"] in (".env.db", [".env.db"])
 
 
-def test_env_db_documents_every_value() -> None:
+def test_env_db_documents_every_value_and_holds_no_password() -> None:
     lines = (REPO_ROOT / ".env.db").read_text().splitlines()
     for index, line in enumerate(lines):
         if line and not line.startswith("#"):
             assert index > 0 and lines[index - 1].startswith("#"), f"uncommented: {line}"
-    assert set(dotenv(REPO_ROOT / ".env.db")) == {
-        "POSTGRES_USER",
-        "POSTGRES_PASSWORD",
-        "POSTGRES_DB",
-    }
+    assert set(dotenv(REPO_ROOT / ".env.db")) == {"POSTGRES_USER", "POSTGRES_DB"}
 
 
 def test_dotenv_keeps_embedded_defaults() -> None:
@@ -187,6 +198,7 @@ def test_nginx_renders_our_template_as_the_whole_config() -> None:
     client = mounts[env["TASKFLOW_CLIENT_DIR"]]
     assert client.split(":")[0] == "./client" and client.endswith(":ro")
     assert set(PLACEHOLDERS) == {k for k in env if k.startswith("TASKFLOW_")}
+    assert not set(operator_secrets()) & set(env), "no secret reaches the nginx container"
     assert any(port.endswith(":80") for port in nginx["ports"]) and env["TASKFLOW_LISTEN"] == "80"
 
 
@@ -199,3 +211,135 @@ def test_named_volumes_are_all_used() -> None:
         if isinstance(volume, str) and not volume.startswith((".", "/"))
     }
     assert declared == used
+
+
+# -- the operator's secrets (security review, item 12 and the Redis/MongoDB part of 13) -----------
+
+REQUIRED = re.compile(r"\$\{(TASKFLOW_\w+)(:?[-?+])?")
+
+
+def test_compose_refuses_to_start_without_the_operators_secrets() -> None:
+    """Compose reads the committed .env for interpolation: that alone must not start anything."""
+    with pytest.raises(MissingVariable) as refused:
+        interpolate(compose_raw(), dotenv(REPO_ROOT / ".env"))
+    assert refused.value.names == set(operator_secrets())
+    # secrets.env.example copied without filling it in starts nothing either (`:?` refuses "").
+    unfilled = dotenv(REPO_ROOT / ".env") | dotenv(SECRETS_EXAMPLE)
+    with pytest.raises(MissingVariable) as still_refused:
+        interpolate(compose_raw(), unfilled)
+    assert still_refused.value.names == set(operator_secrets())
+    assert not set(operator_secrets()) & set(dotenv(REPO_ROOT / ".env"))
+    for name, value in dotenv(SECRETS_EXAMPLE).items():
+        assert value == "", f"secrets.env.example commits a value for {name}"
+
+
+def test_every_secret_reference_is_required_and_every_secret_is_used() -> None:
+    text = "\n".join(
+        line for line in COMPOSE_FILE.read_text().splitlines() if not line.lstrip().startswith("#")
+    )
+    references = REQUIRED.findall(text)
+    secret_refs = [(name, op) for name, op in references if name in operator_secrets()]
+    assert {name for name, _ in secret_refs} == set(operator_secrets())
+    for name, op in secret_refs:
+        assert op == ":?", f"${{{name}}} without :? would start with an empty value"
+
+
+def test_operator_secrets_stay_out_of_git_and_out_of_images() -> None:
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", "-q", "secrets.env"],
+        cwd=REPO_ROOT,
+        check=False,
+        timeout=30,
+    )
+    assert ignored.returncode == 0, "secrets.env is not gitignored"
+    assert dockerignored("secrets.env")
+
+
+def test_server_runs_in_production_with_the_operators_key() -> None:
+    settings = {name.upper() for name in Settings.model_fields}
+    for name in ("server", "migrate"):
+        env = effective_env(service(name))
+        assert env["ENVIRONMENT"] == "production"
+        assert env["SECRET_KEY"] == operator_secrets()["TASKFLOW_SECRET_KEY"]
+        loaded = settings_of(env, settings)
+        assert loaded.environment == "production"
+    # An operator who pastes the development key (or a short one) gets a server that refuses to start.
+    for weak in (DEV_SECRET_KEY, "short-key"):
+        document = interpolate(compose_raw(), interpolation_env() | {"TASKFLOW_SECRET_KEY": weak})
+        env = effective_env(document["services"]["server"])
+        with pytest.raises(pydantic.ValidationError, match="SECRET_KEY"):
+            settings_of(env, settings)
+
+
+def settings_of(env: dict[str, str], names: set[str]) -> Settings:
+    values: dict[str, Any] = {k.lower(): v for k, v in env.items() if k in names}
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_redis_requires_the_operators_password_everywhere() -> None:
+    password = operator_secrets()["TASKFLOW_REDIS_PASSWORD"]
+    command = service("redis")["command"]
+    assert command[command.index("--requirepass") + 1] == password
+    assert urlsplit(effective_env(service("server"))["REDIS_URL"]).password == password
+    # The healthcheck logs in through REDISCLI_AUTH and wants PONG (NOAUTH is no answer).
+    assert effective_env(service("redis"))["REDISCLI_AUTH"] == password
+    test = service("redis")["healthcheck"]["test"]
+    assert test[0] == "CMD-SHELL" and "redis-cli" in test[1] and "PONG" in test[1]
+    assert password not in test[1]
+
+
+def test_mongodb_requires_the_operators_password_everywhere() -> None:
+    mongo = effective_env(service("mongodb"))
+    password = operator_secrets()["TASKFLOW_MONGO_PASSWORD"]
+    assert mongo["MONGO_INITDB_ROOT_PASSWORD"] == password
+    uri = urlsplit(effective_env(service("server"))["MONGODB_URI"])
+    assert (uri.username, uri.password) == (mongo["MONGO_INITDB_ROOT_USERNAME"], password)
+    assert parse_qs(uri.query) == {"authSource": ["admin"]}, "the root user lives in admin"
+    check = service("mongodb")["healthcheck"]["test"]
+    assert check[0] == "CMD-SHELL"
+    # Logged in as the root user (ping alone answers without a login), password not inlined.
+    for needed in (
+        "${MONGO_INITDB_ROOT_USERNAME}",
+        "${MONGO_INITDB_ROOT_PASSWORD}",
+        "--authenticationDatabase admin",
+        "listDatabases",
+    ):
+        assert needed in check[1], needed
+    assert password not in check[1]
+
+
+# -- who the replicas believe (security review, item 2) -------------------------------------------
+
+
+def compose_network() -> tuple[ipaddress.IPv4Network, ipaddress.IPv4Address]:
+    (pool,) = compose()["networks"]["default"]["ipam"]["config"]
+    return ipaddress.IPv4Network(pool["subnet"]), ipaddress.IPv4Address(pool["gateway"])
+
+
+def test_replicas_trust_forwarded_headers_from_nginx_alone() -> None:
+    subnet, gateway = compose_network()
+    nginx_address = ipaddress.IPv4Address(service("nginx")["networks"]["default"]["ipv4_address"])
+    assert nginx_address in subnet and nginx_address != gateway
+    for name in ("server", "migrate"):
+        trusted = effective_env(service(name))["FORWARDED_ALLOW_IPS"]
+        assert trusted == str(nginx_address), f"{name}: FORWARDED_ALLOW_IPS={trusted}"
+    for name, svc in compose()["services"].items():
+        assert set(svc.get("networks", {"default": None})) == {"default"}, name
+
+
+def test_operations_pages_are_open_to_the_compose_network_but_not_its_gateway() -> None:
+    subnet, gateway = compose_network()
+    rules = nginx_conf.parse(service("nginx")["environment"]["TASKFLOW_INTERNAL_CLIENTS"])
+    assert {rule.name for rule in rules.block or []} <= {"allow", "deny"}
+    decided = [(rule.name, rule.args[0]) for rule in rules.block or []]
+    # nginx takes the first rule that matches.
+    first_for_gateway = next(
+        verdict
+        for verdict, network in decided
+        if ipaddress.ip_address(gateway) in ipaddress.ip_network(network)
+    )
+    assert first_for_gateway == "deny"
+    assert ("allow", str(subnet)) in decided
+    assert ("allow", "127.0.0.1") in decided
+    for _, network in decided:
+        assert ipaddress.ip_network(network).is_private, f"{network} is not internal"
