@@ -83,9 +83,11 @@ async def record_event(
     row = BoardEvent(board_id=board_id, seq=seq, name=name, actor_id=actor.id, frame=frame, ts=ts)
     tx.add(row)
     await tx.flush()
+    board_uid = await tx.scalar(select(Board.uid).where(Board.id == board_id))
     entry = {
         "id": row.id,
         "board_id": board_id,
+        "board_uid": board_uid,
         "seq": seq,
         "actor": actor_ref,
         "verb": activity.verb,
