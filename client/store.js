@@ -68,6 +68,18 @@ export class BoardStore {
       case 'task.deleted':
         this.tasks.delete(data.id);
         break;
+      case 'tasks.rebalanced': // fresh positions (and versions) for every task of a column
+        for (const fresh of data.tasks || []) {
+          const current = this.tasks.get(fresh.id);
+          if (current) this.putTask({ ...current, ...fresh });
+        }
+        break;
+      case 'columns.rebalanced': // fresh positions for every column of the board
+        for (const fresh of data.columns || []) {
+          const current = this.columns.get(fresh.id);
+          if (current) this.columns.set(fresh.id, { ...current, ...fresh });
+        }
+        break;
       case 'member.added':
         this.members.set(memberId(data), data);
         break;

@@ -70,3 +70,18 @@ test('board.updated keeps our role', () => {
   assert.equal(store.view().board.name, 'Renamed');
   assert.equal(store.view().role, 'owner');
 });
+
+test('a rebalance replaces the positions of a column\'s tasks, or of the board\'s columns', () => {
+  const store = new BoardStore(snapshot());
+  store.upsertTask(task(2, 10, 'a1', 4, 'newer')); // our own answer, ahead of the rebalance
+  const fresh = [{ id: 3, position: 'a0', version: 2 }, { id: 1, position: 'a1', version: 2 },
+    { id: 2, position: 'a2', version: 2 }];
+  assert.equal(store.applyEvent(event(6, 'tasks.rebalanced', { column_id: 10, tasks: fresh })), 'applied');
+  assert.deepEqual(store.view().tasksByColumn.get(10).map((t) => t.id), [3, 1, 2]);
+  assert.deepEqual([store.tasks.get(3).position, store.tasks.get(3).title], ['a0', 't3']);
+  assert.equal(store.tasks.get(2).version, 4);
+  const columns = [{ id: 10, position: 'a0' }, { id: 20, position: 'a1' }];
+  store.applyEvent(event(7, 'columns.rebalanced', { board_id: 1, columns }));
+  assert.deepEqual(store.view().columns.map((c) => [c.id, c.position, c.name]),
+    [[10, 'a0', 'To do'], [20, 'a1', 'Doing']]);
+});

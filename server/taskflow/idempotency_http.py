@@ -21,7 +21,10 @@ KeyHeader = Annotated[
         min_length=1,
         max_length=200,
         pattern=r"^[\x21-\x7e]+$",
-        description="Retry-safe creates: the same key within 15 minutes returns the first answer",
+        description=(
+            "Retry-safe creates: the same key within IDEMPOTENCY_TTL_SECONDS (15 minutes by"
+            " default) returns the first answer"
+        ),
     ),
 ]
 

@@ -24,6 +24,7 @@ from taskflow.commit import Committer
 from taskflow.config import Settings, get_settings
 from taskflow.database import Database
 from taskflow.errors_http import install_error_handlers
+from taskflow.housekeeping import Housekeeper
 from taskflow.ratelimit import AttemptStore, LoginLimiter, MemoryAttemptStore, RedisAttemptStore
 from taskflow.realtime.dispatch import LiveBoardDispatch
 from taskflow.realtime.eventlog import EventLog
@@ -91,6 +92,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stack.push_async_callback(relay.stop)
         app.state.activity_relay = relay
         app.state.committer = Committer(sinks=[hub], relay=relay)
+        housekeeper = Housekeeper.from_settings(db, settings)
+        await housekeeper.start()
+        stack.push_async_callback(housekeeper.stop)
+        app.state.housekeeper = housekeeper
         log.info("taskflow %s ready (database %s)", __version__, db.engine.dialect.name)
         yield
 

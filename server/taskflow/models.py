@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import (
     BigInteger,
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -56,6 +58,9 @@ class Board(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # Number of the board's last event; bumping it row-locks the board, serializing its writers.
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Unique across databases: ids and seqs repeat after a restore from an older backup, so the
+    # activity feed (which may outlive the database, in MongoDB) keys entries by (uid, seq).
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid4()))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -154,11 +159,15 @@ class ActivityRecord(Base):
     """The activity feed kept in SQL when no MongoDB is configured."""
 
     __tablename__ = "activity_entries"
-    __table_args__ = (UniqueConstraint("board_id", "seq", name="uq_activity_entries_board_seq"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("board_uid", "seq", name="pk_activity_entries_board_uid_seq"),
+    )
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    board_id: Mapped[int] = mapped_column(BigInteger)
+    # Keyed like every feed: the event id repeats after a restore, (board_uid, seq) does not.
+    board_uid: Mapped[str] = mapped_column(String(36))
     seq: Mapped[int] = mapped_column(BigInteger)
+    id: Mapped[int] = mapped_column(BigInteger)
+    board_id: Mapped[int] = mapped_column(BigInteger)
     actor: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     verb: Mapped[str] = mapped_column(String(40))
     target: Mapped[dict[str, Any]] = mapped_column(JSONDocument)

@@ -21,12 +21,18 @@ DB = "taskflow_test"
 T0 = datetime(2026, 5, 1, 12, 30, 15, 123000, tzinfo=UTC)
 
 
+def uid(board_id: int) -> str:
+    """A stand-in for the board's uid (the feed keys entries by it, not by the board id)."""
+    return f"uid-{board_id}"
+
+
 def entry(
     board_id: int, seq: int, *, title: str = "Write docs", verb: str = "created"
 ) -> ActivityEntry:
     return {
         "id": board_id * 1000 + seq,
         "board_id": board_id,
+        "board_uid": uid(board_id),
         "seq": seq,
         "actor": {"id": 7, "username": "ann"},
         "verb": verb,
@@ -61,6 +67,7 @@ async def test_round_trip_keeps_every_field(feed: MongoActivityFeed) -> None:
     stored: ActivityEntry = {
         "id": 91,
         "board_id": 3,
+        "board_uid": uid(3),
         "seq": 2**40,
         "actor": {"id": 2**35, "username": "zoë.o-k"},
         "verb": "updated",
@@ -75,7 +82,7 @@ async def test_round_trip_keeps_every_field(feed: MongoActivityFeed) -> None:
     }
     await feed.write([stored])
 
-    [back] = await feed.page(3, limit=10, before_seq=None)
+    [back] = await feed.page(uid(3), limit=10, before_seq=None)
 
     assert back == stored
     assert "_id" not in back
@@ -91,36 +98,40 @@ async def test_writing_twice_keeps_one_entry_and_the_first_value(
     await feed.write([entry(1, 1, title="Changed", verb="deleted"), entry(1, 2), entry(1, 3)])
     await asyncio.gather(*(feed.write([entry(1, 3, title="Race")]) for _ in range(3)))
 
-    assert await feed.page(1, limit=10, before_seq=None) == [entry(1, 3), entry(1, 2), entry(1, 1)]
+    assert await feed.page(uid(1), limit=10, before_seq=None) == [
+        entry(1, 3),
+        entry(1, 2),
+        entry(1, 1),
+    ]
     assert [doc["seq"] async for doc in raw.find({"board_id": 1}, sort=[("seq", 1)])] == [1, 2, 3]
 
 
 async def test_pages_walk_back_by_before_seq(feed: MongoActivityFeed) -> None:
     await feed.write([entry(5, seq) for seq in range(1, 8)])
 
-    first = await feed.page(5, limit=3, before_seq=None)
-    second = await feed.page(5, limit=3, before_seq=first[-1]["seq"])
-    third = await feed.page(5, limit=3, before_seq=second[-1]["seq"])
+    first = await feed.page(uid(5), limit=3, before_seq=None)
+    second = await feed.page(uid(5), limit=3, before_seq=first[-1]["seq"])
+    third = await feed.page(uid(5), limit=3, before_seq=second[-1]["seq"])
 
     assert (seqs(first), seqs(second), seqs(third)) == ([7, 6, 5], [4, 3, 2], [1])
-    assert await feed.page(5, limit=3, before_seq=1) == []
-    assert await feed.page(5, limit=0, before_seq=None) == []
+    assert await feed.page(uid(5), limit=3, before_seq=1) == []
+    assert await feed.page(uid(5), limit=0, before_seq=None) == []
 
 
 async def test_newest_first_whatever_the_write_order(feed: MongoActivityFeed) -> None:
     await feed.write([entry(4, seq) for seq in (3, 1, 10, 2)])
     await feed.write([entry(4, 9)])
 
-    assert seqs(await feed.page(4, limit=50, before_seq=None)) == [10, 9, 3, 2, 1]
-    assert seqs(await feed.page(4, limit=50, before_seq=10)) == [9, 3, 2, 1]
+    assert seqs(await feed.page(uid(4), limit=50, before_seq=None)) == [10, 9, 3, 2, 1]
+    assert seqs(await feed.page(uid(4), limit=50, before_seq=10)) == [9, 3, 2, 1]
 
 
 async def test_boards_are_isolated(feed: MongoActivityFeed) -> None:
     await feed.write([entry(1, 1), entry(1, 2), entry(2, 1, title="Other board")])
 
-    assert await feed.page(2, limit=10, before_seq=None) == [entry(2, 1, title="Other board")]
-    assert seqs(await feed.page(1, limit=10, before_seq=None)) == [2, 1]
-    assert await feed.page(3, limit=10, before_seq=None) == []
+    assert await feed.page(uid(2), limit=10, before_seq=None) == [entry(2, 1, title="Other board")]
+    assert seqs(await feed.page(uid(1), limit=10, before_seq=None)) == [2, 1]
+    assert await feed.page(uid(3), limit=10, before_seq=None) == []
 
 
 async def test_duplicate_key_from_a_concurrent_writer_is_success(
@@ -159,7 +170,7 @@ async def test_ping_and_write_fail_fast_while_the_server_is_down(nx_server: NxSe
         await nx_server.start()
         await feed.ping()
         await feed.write([entry(1, 2)])
-        assert seqs(await feed.page(1, limit=10, before_seq=None)) == [2]
+        assert seqs(await feed.page(uid(1), limit=10, before_seq=None)) == [2]
     finally:
         await feed.close()
 
@@ -178,16 +189,16 @@ async def test_open_survives_a_down_server_and_the_first_write_creates_indexes(
         await feed.write([])  # nothing to store: no round trip, no error
 
         await nx_stopped.start()
-        assert (("board_id", 1), ("seq", 1)) not in await index_keys(client)
+        assert (("board_uid", 1), ("seq", 1)) not in await index_keys(client)
         await feed.write([entry(1, 1)])
 
-        assert await feed.page(1, limit=10, before_seq=None) == [entry(1, 1)]
+        assert await feed.page(uid(1), limit=10, before_seq=None) == [entry(1, 1)]
         keys = await index_keys(client)
-        assert keys[(("board_id", 1), ("seq", 1))] is True
+        assert keys[(("board_uid", 1), ("seq", 1))] is True
         # nx-27017 reports the descending ts key as ascending; MongoDB reports -1.
-        assert any(key[0] == ("board_id", 1) and key[1][0] == "ts" for key in keys)
+        assert any(key[0] == ("board_uid", 1) and key[1][0] == "ts" for key in keys)
         with pytest.raises(DuplicateKeyError):
-            await client[DB]["activity"].insert_one({"board_id": 1, "seq": 1})
+            await client[DB]["activity"].insert_one({"board_uid": uid(1), "seq": 1})
     finally:
         await client.close()
         await feed.close()

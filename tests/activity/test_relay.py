@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from tests.conftest import TIMEOUT_UNIT, make_settings
 
 from taskflow.activity.feed import ActivityFeed
@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 MONGO_DB = "taskflow_relay_test"
 
 
+def uid(board_id: int) -> str:
+    """A stand-in for the board's uid (the feed keys entries by it, not by the board id)."""
+    return f"uid-{board_id}"
+
+
 def outbox_row(board_id: int, seq: int) -> ActivityOutbox:
     ts = datetime.now(UTC)
     return ActivityOutbox(
@@ -38,6 +43,7 @@ def outbox_row(board_id: int, seq: int) -> ActivityOutbox:
         entry={
             "id": board_id * 10_000 + seq,
             "board_id": board_id,
+            "board_uid": uid(board_id),
             "seq": seq,
             "actor": {"id": 1, "username": "ann"},
             "verb": "task.created",
@@ -63,7 +69,7 @@ async def outbox_size(db: Database) -> int:
 
 
 async def seqs(feed: ActivityFeed, board_id: int) -> list[int]:
-    return [e["seq"] for e in await feed.page(board_id, limit=1_000, before_seq=None)]
+    return [e["seq"] for e in await feed.page(uid(board_id), limit=1_000, before_seq=None)]
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
@@ -269,3 +275,59 @@ async def test_mongodb_down_loses_nothing_and_duplicates_nothing(
     await asyncio.sleep(1.5)  # one more poll: still nothing duplicated
     again = (await _activity(mongo_client, board["id"], headers)).json()
     assert [item["seq"] for item in again["items"] if item["seq"] > 1] == new
+
+
+RESTORED = ("tasks", "board_columns", "board_events", "board_members", "boards", "activity_outbox")
+
+
+async def _restore_to_before_the_board(db: Database) -> None:
+    """As if the database came back from a backup taken before the first board: the board's
+    rows are gone and their ids will be handed out again; the activity feed is not restored."""
+    async with db.session() as tx:
+        for table in RESTORED:
+            await tx.execute(text(f"DELETE FROM {table}"))
+            if table == "board_members":  # keyed by (board_id, user_id): no sequence
+                continue
+            if db.is_sqlite:
+                await tx.execute(text(f"DELETE FROM sqlite_sequence WHERE name = '{table}'"))
+            else:
+                await tx.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 1, false)")
+                )
+        await tx.commit()
+
+
+@pytest.mark.parametrize("feed_kind", ["mongodb", "sql"])
+async def test_after_a_restore_a_board_with_a_reused_id_shows_only_its_own_activity(
+    database_url: str, nx_server: NxServer, feed_kind: str
+) -> None:
+    mongo = {"mongodb_uri": nx_server.uri, "mongodb_database": MONGO_DB}
+    settings = make_settings(database_url, **(mongo if feed_kind == "mongodb" else {}))
+
+    async def session(titles: list[str]) -> tuple[int, Any]:
+        """One server life: a board with a task per title; the board's id and activity page."""
+        application = create_app(settings)
+        async with application.router.lifespan_context(application):
+            transport = httpx.ASGITransport(app=application, client=("127.0.0.1", 50000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                headers = await _signed_in(application)
+                board = (await http.post("/api/boards", json={"name": "B"}, headers=headers)).json()
+                for title in titles:
+                    url = f"/api/boards/{board['id']}/tasks"
+                    assert (await http.post(url, json={"title": title}, headers=headers)).is_success
+                page = await _activity(http, board["id"], headers)
+                assert page.status_code == 200, page.text
+                return int(board["id"]), page.json()["items"]
+
+    old_id, old_items = await session(["old 1", "old 2", "old 3"])
+    assert [item["target"]["title"] for item in old_items] == ["old 3", "old 2", "old 1"]
+    db = Database(database_url)
+    try:
+        await _restore_to_before_the_board(db)
+    finally:
+        await db.dispose()
+
+    new_id, new_items = await session(["new"])
+
+    assert new_id == old_id  # the restored database hands the same id out again
+    assert [(i["seq"], i["target"]["title"]) for i in new_items] == [(1, "new")]

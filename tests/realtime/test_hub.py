@@ -22,7 +22,7 @@ async def commit_silently(app: FastAPI, owner: Account, board_id: int, title: st
         from taskflow.models import User
 
         actor = await tx.get(User, owner.id)
-        _, event = await tasks.create_task(
+        _, [event] = await tasks.create_task(
             tx=tx, actor=actor, board_id=board_id, cmd=TaskCreate(title=title)
         )
         await tx.commit()

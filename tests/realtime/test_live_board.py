@@ -7,8 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
+from sqlalchemy import update
 
 from taskflow.config import Settings
+from taskflow.database import Database
+from taskflow.models import Task
+from taskflow.services import ordering
 from tests.conftest import Account, register
 from tests.support.live import add_member, create_task, join, new_board, open_live
 
@@ -221,3 +225,43 @@ async def test_a_command_resent_with_the_same_ref_is_applied_once(
     tasks = (await http.get(f"/api/boards/{board['id']}/tasks", headers=owner.headers)).json()
     assert [task["title"] for task in tasks] == ["exactly once", "a new ref"]
     await second.close()
+
+
+async def test_a_rebalance_reaches_every_socket_as_one_event_before_the_move(
+    http: httpx.AsyncClient, server_url: str, owner: Account, settings: Settings
+) -> None:
+    board = await new_board(http, owner)
+    first, crowded, mover = [await create_task(http, owner, board["id"], t) for t in "abc"]
+    # A key at the cap right after `first` (as thousands of placements into that gap leave it):
+    # the next key between them would be longer than the cap.
+    long_key = "a0" + "0" * (ordering.MAX_KEY_LENGTH - 3) + "1"
+    assert first["position"] < long_key < mover["position"]
+    assert len(ordering.key_between(first["position"], long_key)) > ordering.MAX_KEY_LENGTH
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as tx:
+            await tx.execute(update(Task).where(Task.id == crowded["id"]).values(position=long_key))
+            await tx.commit()
+    finally:
+        await db.dispose()
+    watcher = await join(server_url, board["id"], owner)
+    actor = await join(server_url, board["id"], owner)
+
+    ack = await actor.command("task.update", {"id": mover["id"], "after_id": first["id"]}, "m1")
+
+    assert ack["type"] == "ack" and ack["seq"] == 5 and ack["data"]["version"] == 3
+    rebalance, moved = await watcher.events_until(5)
+    assert (rebalance["seq"], rebalance["name"]) == (4, "tasks.rebalanced")
+    assert rebalance["data"]["board_id"] == board["id"]
+    assert rebalance["data"]["column_id"] == first["column_id"]
+    listed = [(t["id"], t["position"], t["version"]) for t in rebalance["data"]["tasks"]]
+    assert listed == [(first["id"], "a0", 2), (crowded["id"], "a1", 2), (mover["id"], "a2", 2)]
+    assert (moved["seq"], moved["name"], moved["data"]) == (5, "task.updated", ack["data"])
+    snapshot = (await http.get(f"/api/boards/{board['id']}", headers=owner.headers)).json()
+    assert [t["id"] for t in snapshot["tasks"]] == [first["id"], mover["id"], crowded["id"]]
+    assert max(len(t["position"]) for t in snapshot["tasks"]) <= 3
+    activity = await http.get(f"/api/boards/{board['id']}/activity", headers=owner.headers)
+    verbs = [(e["seq"], e["verb"]) for e in activity.json()["items"][:2]]
+    assert verbs == [(5, "task.moved"), (4, "tasks.rebalanced")]
+    await watcher.close()
+    await actor.close()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
+from taskflow.models import BoardEvent
 from tests.routes.conftest import Team, new_task, quick_account, unchanged_after
 
 
@@ -77,15 +81,41 @@ async def test_remove_member(client: httpx.AsyncClient, app: FastAPI, team: Team
     assert [m["user_id"] for m in snapshot["members"]] == [team.owner.id, team.viewer.id]
 
 
-async def test_an_assignee_must_be_a_member_and_stays_assigned_after_leaving(
+async def test_removing_a_member_unassigns_their_tasks_one_event_each(
     client: httpx.AsyncClient, app: FastAPI, team: Team
 ) -> None:
-    task = await new_task(client, team, assignee_id=team.viewer.id)
-    assert task["assignee_id"] == team.viewer.id
+    first = await new_task(client, team, "first", assignee_id=team.viewer.id)
+    others = await new_task(client, team, "others", assignee_id=team.editor.id)
+    second = await new_task(client, team, "second", assignee_id=team.viewer.id)
+    head = (await client.get(f"/api/boards/{team.id}", headers=team.owner.headers)).json()["seq"]
     url = f"/api/boards/{team.id}/members/{team.viewer.id}"
     assert (await client.delete(url, headers=team.owner.headers)).status_code == 204
-    kept = await client.get(f"/api/tasks/{task['id']}", headers=team.editor.headers)
-    assert kept.json()["assignee_id"] == team.viewer.id
+
+    board = (await client.get(f"/api/boards/{team.id}", headers=team.owner.headers)).json()
+    assert board["seq"] == head + 3
+    by_id = {task["id"]: task for task in board["tasks"]}
+    for task in (first, second):
+        assert (by_id[task["id"]]["assignee_id"], by_id[task["id"]]["version"]) == (None, 2)
+    assert by_id[others["id"]] == others
+    async with app.state.db.session() as session:
+        rows = await session.execute(
+            select(BoardEvent.seq, BoardEvent.name, BoardEvent.frame)
+            .where(BoardEvent.board_id == team.id, BoardEvent.seq > head)
+            .order_by(BoardEvent.seq)
+        )
+        events = [(seq, name, json.loads(frame)["data"]) for seq, name, frame in rows]
+    assert [(seq, name) for seq, name, _ in events] == [
+        (head + 1, "task.updated"), (head + 2, "task.updated"), (head + 3, "member.removed"),
+    ]  # fmt: skip
+    assert [data for _, _, data in events[:2]] == [by_id[first["id"]], by_id[second["id"]]]
+    activity = await client.get(f"/api/boards/{team.id}/activity", headers=team.owner.headers)
+    newest = activity.json()["items"][:3]
+    assert [(e["seq"], e["verb"], e["target"]["id"]) for e in newest] == [
+        (head + 3, "member.removed", team.viewer.id),
+        (head + 2, "task.updated", second["id"]),
+        (head + 1, "task.updated", first["id"]),
+    ]
+    assert newest[1]["changes"] == {"assignee_id": {"from": team.viewer.id, "to": None}}
     response = await unchanged_after(
         app,
         lambda: client.post(

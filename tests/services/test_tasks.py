@@ -42,7 +42,7 @@ async def outbox_entry(db: Database, board_id: int, seq: int) -> dict[str, objec
 
 async def test_create_returns_the_task_and_its_event(db: Database, crew: Crew) -> None:
     async with db.session() as tx:
-        task, event = await tasks.create_task(
+        task, [event] = await tasks.create_task(
             tx=tx, actor=crew.editor, board_id=crew.board.id, cmd=TaskCreate(title="Write")
         )
         await tx.commit()
@@ -72,7 +72,7 @@ async def test_update_checks_version_from_argument_then_command(db: Database, cr
         assert caught.value.detail == task_data(task)
         assert caught.value.status_code == 412 and caught.value.code == "conflict"
     async with db.session() as tx:
-        updated, event = await tasks.update_task(
+        updated, [event] = await tasks.update_task(
             tx=tx, actor=crew.editor, task_id=task.id, cmd=TaskUpdate(title="y", version=1)
         )
         await tx.commit()
@@ -124,7 +124,7 @@ async def test_a_move_is_verb_task_moved(db: Database, crew: Crew) -> None:
     first = await create(db, crew, "first")
     second = await create(db, crew, "second")
     async with db.session() as tx:
-        moved, event = await tasks.update_task(
+        moved, [event] = await tasks.update_task(
             tx=tx, actor=crew.editor, task_id=second.id,
             cmd=TaskUpdate(before_id=first.id, title="now first"),
         )  # fmt: skip

@@ -42,12 +42,12 @@ class Page:
 
 
 async def read_page(
-    feed: ActivityFeed, *, board_id: int, limit: int, before_seq: int | None
+    feed: ActivityFeed, *, board_uid: str, limit: int, before_seq: int | None
 ) -> Page:
     """Up to `limit` entries below `before_seq`; `next_cursor` is None on the last page."""
     try:
         # One extra entry tells whether another page exists, so the last page says so.
-        entries = await feed.page(board_id, limit=limit + 1, before_seq=before_seq)
+        entries = await feed.page(board_uid, limit=limit + 1, before_seq=before_seq)
     except Exception as exc:
         log.warning("activity feed read failed: %s", type(exc).__name__)
         raise Unavailable("activity feed unavailable") from exc

@@ -19,10 +19,14 @@ class Target(TypedDict):
 
 
 class ActivityEntry(TypedDict):
-    """One change as people read it; `(board_id, seq)` identifies it, `id` is the event's id."""
+    """One change as people read it; `(board_uid, seq)` identifies it, `id` is the event's id.
+
+    Not `(board_id, seq)`: ids and seqs repeat after the database is restored from an older backup.
+    """
 
     id: int
     board_id: int
+    board_uid: str
     seq: int
     actor: Actor
     verb: str
@@ -32,7 +36,7 @@ class ActivityEntry(TypedDict):
 
 
 class ActivityFeed(Protocol):
-    """Stores entries idempotently by `(board_id, seq)`: writing an entry twice keeps exactly one."""
+    """Stores entries idempotently by `(board_uid, seq)`: writing an entry twice keeps exactly one."""
 
     async def open(self) -> None:
         """Connect lazily and prepare storage (indexes); must not fail if the store is down."""
@@ -46,7 +50,7 @@ class ActivityFeed(Protocol):
         """Store entries; raise on failure (the outbox relay retries later)."""
 
     async def page(
-        self, board_id: int, *, limit: int, before_seq: int | None
+        self, board_uid: str, *, limit: int, before_seq: int | None
     ) -> list[ActivityEntry]:
         """Entries of a board with seq < before_seq (all if None), newest first, at most `limit`."""
 
@@ -57,6 +61,7 @@ def entry_from_document(doc: Mapping[str, Any], *, ts: datetime) -> ActivityEntr
     return ActivityEntry(
         id=doc["id"],
         board_id=doc["board_id"],
+        board_uid=doc["board_uid"],
         seq=doc["seq"],
         actor=Actor(id=actor["id"], username=actor["username"]),
         verb=doc["verb"],

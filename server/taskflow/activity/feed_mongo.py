@@ -25,13 +25,15 @@ Document = dict[str, Any]
 
 _DUPLICATE_KEY = 11000
 _INDEXES = [
-    IndexModel([("board_id", ASCENDING), ("seq", ASCENDING)], unique=True),
-    IndexModel([("board_id", ASCENDING), ("ts", DESCENDING)]),
+    IndexModel([("board_uid", ASCENDING), ("seq", ASCENDING)], unique=True),
+    IndexModel([("board_uid", ASCENDING), ("ts", DESCENDING)]),
 ]
+# Before 0003_board_epoch entries were unique by (board_id, seq), which a restored database repeats.
+_LEGACY_INDEXES = ("board_id_1_seq_1", "board_id_1_ts_-1")
 
 
 class MongoActivityFeed:
-    """Stores entries idempotently by `(board_id, seq)`: the first write of an entry wins."""
+    """Stores entries idempotently by `(board_uid, seq)`: the first write of an entry wins."""
 
     def __init__(
         self, uri: str, database: str, collection: str = "activity", *, timeout: float = 2.0
@@ -67,7 +69,7 @@ class MongoActivityFeed:
         await self._ensure_indexes()
         ops = [
             UpdateOne(
-                {"board_id": entry["board_id"], "seq": entry["seq"]},
+                {"board_uid": entry["board_uid"], "seq": entry["seq"]},
                 {"$setOnInsert": dict(entry)},
                 upsert=True,
             )
@@ -76,7 +78,7 @@ class MongoActivityFeed:
         try:
             await self._collection.bulk_write(ops, ordered=False)
         except BulkWriteError as exc:
-            # A concurrent writer inserting the same (board_id, seq) first is success, not failure.
+            # A concurrent writer inserting the same (board_uid, seq) first is success, not failure.
             details = exc.details
             errors = details.get("writeErrors", [])
             if details.get("writeConcernErrors") or any(
@@ -85,11 +87,11 @@ class MongoActivityFeed:
                 raise
 
     async def page(
-        self, board_id: int, *, limit: int, before_seq: int | None
+        self, board_uid: str, *, limit: int, before_seq: int | None
     ) -> list[ActivityEntry]:
         if limit < 1:
             return []
-        query: Document = {"board_id": board_id}
+        query: Document = {"board_uid": board_uid}
         if before_seq is not None:
             query["seq"] = {"$lt": before_seq}
         cursor = self._collection.find(
@@ -99,6 +101,9 @@ class MongoActivityFeed:
 
     async def _ensure_indexes(self) -> None:
         if not self._indexes_ready:
+            existing = {index["name"] async for index in await self._collection.list_indexes()}
+            for name in existing.intersection(_LEGACY_INDEXES):
+                await self._collection.drop_index(name)
             await self._collection.create_indexes(_INDEXES)
             self._indexes_ready = True
 

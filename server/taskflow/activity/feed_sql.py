@@ -15,7 +15,7 @@ from taskflow.models import ActivityRecord
 
 
 class SqlActivityFeed:
-    """Stores entries idempotently by `(board_id, seq)`: writing one twice keeps exactly one."""
+    """Stores entries idempotently by `(board_uid, seq)`: writing one twice keeps exactly one."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -37,9 +37,9 @@ class SqlActivityFeed:
             await tx.commit()
 
     async def page(
-        self, board_id: int, *, limit: int, before_seq: int | None
+        self, board_uid: str, *, limit: int, before_seq: int | None
     ) -> list[ActivityEntry]:
-        query = select(ActivityRecord).where(ActivityRecord.board_id == board_id)
+        query = select(ActivityRecord).where(ActivityRecord.board_uid == board_uid)
         if before_seq is not None:
             query = query.where(ActivityRecord.seq < before_seq)
         query = query.order_by(ActivityRecord.seq.desc()).limit(limit)
@@ -56,6 +56,7 @@ def _row(entry: ActivityEntry) -> dict[str, Any]:
     return {
         "id": entry["id"],
         "board_id": entry["board_id"],
+        "board_uid": entry["board_uid"],
         "seq": entry["seq"],
         "actor": dict(entry["actor"]),
         "verb": entry["verb"],
@@ -70,6 +71,7 @@ def _entry(record: ActivityRecord) -> ActivityEntry:
     return ActivityEntry(
         id=record.id,
         board_id=record.board_id,
+        board_uid=record.board_uid,
         seq=record.seq,
         actor=Actor(id=actor["id"], username=actor["username"]),
         verb=record.verb,

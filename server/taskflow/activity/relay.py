@@ -24,7 +24,7 @@ log = logging.getLogger("taskflow.activity")
 class ActivityRelay:
     """Delivers every committed outbox entry to the feed at least once, in outbox id order.
 
-    The feed's `(board_id, seq)` key turns "at least once" into exactly one entry, so several
+    The feed's `(board_uid, seq)` key turns "at least once" into exactly one entry, so several
     replicas may relay the same outbox concurrently, and a crash between the feed write and the
     outbox delete only causes a harmless rewrite. No transaction stays open while the feed is
     written: a slow or absent MongoDB never holds a lock that a board write would wait for.

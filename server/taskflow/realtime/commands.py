@@ -80,8 +80,9 @@ class CommandRunner:
                 if stored is not None:
                     WS_COMMANDS.labels(frame.type, "replayed").inc()
                     return str(stored.body)
-            event = await self._execute(tx, actor=actor, board_id=board_id, frame=frame)
-            reply = protocol.ack(ref=frame.ref, seq=event.seq, data=event.data)
+            events = await self._execute(tx, actor=actor, board_id=board_id, frame=frame)
+            # The command's own event is the last; a rebalance it caused may come before it.
+            reply = protocol.ack(ref=frame.ref, seq=events[-1].seq, data=events[-1].data)
             try:
                 if frame.ref is not None:
                     await idempotency.remember(
@@ -92,7 +93,7 @@ class CommandRunner:
                         status_code=200,
                         body=reply,
                     )
-                await self.commit(tx, event)
+                await self.commit(tx, *events)
             except IntegrityError:
                 # A twin with the same ref won the race: its change stands, ours is rolled back.
                 await tx.rollback()
@@ -111,16 +112,16 @@ class CommandRunner:
 
     async def _execute(
         self, tx: AsyncSession, *, actor: User, board_id: int, frame: ClientFrame
-    ) -> Event:
+    ) -> list[Event]:
         data = frame.data
         if frame.type == "task.create":
             cmd = TaskCreate.model_validate(data)
-            _, event = await tasks.create_task(tx=tx, actor=actor, board_id=board_id, cmd=cmd)
-            return event
+            _, events = await tasks.create_task(tx=tx, actor=actor, board_id=board_id, cmd=cmd)
+            return events
         task_id = _task_id(data)
         if frame.type == "task.update":
             fields = {key: value for key, value in data.items() if key != "id"}
-            _, event = await tasks.update_task(
+            _, events = await tasks.update_task(
                 tx=tx,
                 actor=actor,
                 task_id=task_id,
@@ -128,11 +129,11 @@ class CommandRunner:
                 board_id=board_id,
                 expected_version=_version(data),
             )
-            return event
+            return events
         unknown = set(data) - {"id", "version"}
         if unknown:
             raise Invalid(f"unknown fields: {', '.join(sorted(unknown))[:100]}")
         _, event = await tasks.delete_task(
             tx=tx, actor=actor, task_id=task_id, board_id=board_id, expected_version=_version(data)
         )
-        return event
+        return [event]

@@ -10,6 +10,7 @@ from taskflow.activity.cursor import decode, read_page
 from taskflow.activity.relay import ActivityRelay
 from taskflow.deps import CurrentUser, SessionDep
 from taskflow.schemas import ActivityPage, ActivityPublic, PathId
+from taskflow.services import boards
 from taskflow.services.access import READERS, require_role
 
 router = APIRouter(prefix="/api", tags=["activity"])
@@ -28,13 +29,14 @@ async def board_activity(
     before: Annotated[str | None, Query(max_length=100)] = None,
 ) -> ActivityPage:
     await require_role(tx=session, board_id=board_id, user=user, allowed=READERS)
+    board_uid = await boards.board_uid(tx=session, board_id=board_id)
     before_seq = decode(before) if before is not None else None
     # End the read transaction first: on SQLite it holds the lock the relay needs.
     await session.commit()
     relay: ActivityRelay = request.app.state.activity_relay
     # Read-your-writes: what this caller (or anyone) committed so far is in the feed first.
     await relay.flush(FLUSH_TIMEOUT)
-    page = await read_page(relay.feed, board_id=board_id, limit=limit, before_seq=before_seq)
+    page = await read_page(relay.feed, board_uid=board_uid, limit=limit, before_seq=before_seq)
     return ActivityPage(
         items=[ActivityPublic.model_validate(entry) for entry in page.items],
         next_cursor=page.next_cursor,

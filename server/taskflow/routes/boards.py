@@ -112,8 +112,8 @@ async def add_member(
 async def remove_member(
     board_id: PathId, user_id: PathId, user: CurrentUser, session: SessionDep, commit: CommitDep
 ) -> Response:
-    _, event = await members.remove_member(
+    _, events = await members.remove_member(
         tx=session, actor=user, board_id=board_id, user_id=user_id
     )
-    await commit(session, event)
+    await commit(session, *events)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -26,10 +26,12 @@ async def create_column(
 ) -> ColumnPublic | JSONResponse:
     if (replayed := await retry.replay()) is not None:
         return replayed
-    column, event = await columns.create_column(tx=session, actor=user, board_id=board_id, cmd=body)
+    column, events = await columns.create_column(
+        tx=session, actor=user, board_id=board_id, cmd=body
+    )
     public = ColumnPublic.model_validate(column)
     await retry.remember(status.HTTP_201_CREATED, public)
-    await commit(session, event)
+    await commit(session, *events)
     return public
 
 
@@ -37,10 +39,10 @@ async def create_column(
 async def update_column(
     column_id: PathId, body: ColumnUpdate, user: CurrentUser, session: SessionDep, commit: CommitDep
 ) -> ColumnPublic:
-    column, event = await columns.update_column(
+    column, events = await columns.update_column(
         tx=session, actor=user, column_id=column_id, cmd=body
     )
-    await commit(session, event)
+    await commit(session, *events)
     return ColumnPublic.model_validate(column)
 
 

@@ -61,10 +61,10 @@ async def create_task(
 ) -> TaskPublic | JSONResponse:
     if (replayed := await retry.replay()) is not None:
         return replayed
-    task, event = await tasks.create_task(tx=session, actor=user, board_id=board_id, cmd=body)
+    task, events = await tasks.create_task(tx=session, actor=user, board_id=board_id, cmd=body)
     public = _public(task, response)
     await retry.remember(status.HTTP_201_CREATED, public)
-    await commit(session, event)
+    await commit(session, *events)
     return public
 
 
@@ -85,14 +85,14 @@ async def update_task(
     response: Response,
     if_match: IfMatch = None,
 ) -> TaskPublic:
-    task, event = await tasks.update_task(
+    task, events = await tasks.update_task(
         tx=session,
         actor=user,
         task_id=task_id,
         cmd=body,
         expected_version=expected_version(if_match),
     )
-    await commit(session, event)
+    await commit(session, *events)
     return _public(task, response)
 
 

@@ -86,6 +86,14 @@ async def board_snapshot(*, tx: AsyncSession, actor: User, board_id: int) -> Sna
     return Snapshot(board, role, columns, list(tasks.scalars()), members)
 
 
+async def board_uid(*, tx: AsyncSession, board_id: int) -> str:
+    """The board's uid, which keys its activity (no access check: callers have done it)."""
+    uid = await tx.scalar(select(Board.uid).where(Board.id == board_id))
+    if uid is None:
+        raise NotFound("board not found")
+    return uid
+
+
 async def update_board(
     *, tx: AsyncSession, actor: User, board_id: int, cmd: BoardUpdate
 ) -> tuple[Board, Event]:

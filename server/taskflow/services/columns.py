@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.errors import Conflict, Invalid, NotFound
-from taskflow.models import Column, Task, User
+from taskflow.models import Board, Column, Task, User
 from taskflow.schemas import ColumnCreate, ColumnUpdate
 from taskflow.services import ordering
 from taskflow.services.access import (
@@ -16,7 +16,7 @@ from taskflow.services.access import (
     created,
     diff,
 )
-from taskflow.services.events import Activity, Event, record_event
+from taskflow.services.events import Activity, Event, claim_next_seq, record_event
 from taskflow.types import utcnow
 
 MISSING = "column not found"
@@ -26,15 +26,19 @@ FIELDS = ("name", "position")
 
 async def create_column(
     *, tx: AsyncSession, actor: User, board_id: int, cmd: ColumnCreate
-) -> tuple[Column, Event]:
-    """Add a column, last unless before_id/after_id place it."""
+) -> tuple[Column, list[Event]]:
+    """Add a column, last unless before_id/after_id place it; its events, column.created last."""
     seq = await claim_seq_as(tx=tx, board_id=board_id, user=actor, allowed=WRITERS)
-    position = await _placement(
+    placed = await _placement(
         tx, board_id=board_id, moving_id=None, before_id=cmd.before_id, after_id=cmd.after_id
     )
+    events = []
+    if placed.rebalanced:
+        events.append(await _rebalanced(tx, actor=actor, board_id=board_id, placed=placed, seq=seq))
+        seq = await claim_next_seq(tx, board_id)
     now = utcnow()
     column = Column(
-        board_id=board_id, name=cmd.name, position=position, created_at=now, updated_at=now
+        board_id=board_id, name=cmd.name, position=placed.key, created_at=now, updated_at=now
     )
     tx.add(column)
     await tx.flush()
@@ -44,13 +48,13 @@ async def create_column(
         tx, board_id=board_id, seq=seq, name="column.created", actor=actor, data=data,
         activity=activity,
     )  # fmt: skip
-    return column, event
+    return column, [*events, event]
 
 
 async def update_column(
     *, tx: AsyncSession, actor: User, column_id: int, cmd: ColumnUpdate
-) -> tuple[Column, Event]:
-    """Rename and/or move a column among the board's columns."""
+) -> tuple[Column, list[Event]]:
+    """Rename and/or move a column among the board's columns; its events, column.updated last."""
     column, seq = await _lock_for_write(tx, actor=actor, column_id=column_id)
     if not cmd.model_fields_set:
         raise Invalid("nothing to change: give name, before_id or after_id")
@@ -59,14 +63,21 @@ async def update_column(
     before = column_data(column)
     if cmd.name is not None:
         column.name = cmd.name
+    events = []
     if cmd.before_id is not None or cmd.after_id is not None:
-        column.position = await _placement(
+        placed = await _placement(
             tx,
             board_id=column.board_id,
             moving_id=column.id,
             before_id=cmd.before_id,
             after_id=cmd.after_id,
         )
+        if placed.rebalanced:
+            events.append(
+                await _rebalanced(tx, actor=actor, board_id=column.board_id, placed=placed, seq=seq)
+            )
+            seq = await claim_next_seq(tx, column.board_id)
+        column.position = placed.key
     column.updated_at = utcnow()
     await tx.flush()
     data = column_data(column)
@@ -77,7 +88,7 @@ async def update_column(
         tx, board_id=column.board_id, seq=seq, name="column.updated", actor=actor, data=data,
         activity=activity,
     )  # fmt: skip
-    return column, event
+    return column, [*events, event]
 
 
 async def delete_column(*, tx: AsyncSession, actor: User, column_id: int) -> tuple[Column, Event]:
@@ -131,7 +142,7 @@ async def _placement(
     moving_id: int | None,
     before_id: int | None,
     after_id: int | None,
-) -> str:
+) -> ordering.Placement[Column]:
     if moving_id is not None and moving_id in (before_id, after_id):
         raise Invalid("a column cannot be placed next to itself")
     before = await ordering.anchor_in_board(
@@ -148,3 +159,24 @@ async def _placement(
         before=before,
         after=after,
     )
+
+
+async def _rebalanced(
+    tx: AsyncSession, *, actor: User, board_id: int, placed: ordering.Placement[Column], seq: int
+) -> Event:
+    """The `columns.rebalanced` event: every column of the board with its fresh key."""
+    now = utcnow()
+    for column in placed.rebalanced:
+        column.updated_at = now
+    await tx.flush()
+    board = await tx.get_one(Board, board_id)
+    fields = ("id", "position", "updated_at")
+    data = {
+        "board_id": board_id,
+        "columns": [{f: column_data(c)[f] for f in fields} for c in placed.rebalanced],
+    }
+    activity = Activity("columns.rebalanced", "board", board_id, board.name, {})
+    return await record_event(
+        tx, board_id=board_id, seq=seq, name="columns.rebalanced", actor=actor, data=data,
+        activity=activity,
+    )  # fmt: skip

@@ -14,8 +14,6 @@ from taskflow.errors import NotFound
 from taskflow.models import ActivityOutbox, Board, BoardEvent, User
 from taskflow.types import utcnow
 
-PRUNE_EVERY = 100
-
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -41,8 +39,10 @@ class Activity:
 
 @dataclass(frozen=True, slots=True)
 class Retention:
-    count: int = 1_000
-    hours: float = 24.0
+    """How much of each board's log is kept: at least the last `count` events or `hours`."""
+
+    count: int
+    hours: float
 
 
 async def claim_next_seq(tx: AsyncSession, board_id: int) -> int:
@@ -65,7 +65,6 @@ async def record_event(
     actor: User,
     data: dict[str, Any],
     activity: Activity,
-    retention: Retention | None = None,
 ) -> Event:
     """Append the event and its activity-outbox entry; both commit or vanish with the change."""
     ts = utcnow()
@@ -84,9 +83,11 @@ async def record_event(
     row = BoardEvent(board_id=board_id, seq=seq, name=name, actor_id=actor.id, frame=frame, ts=ts)
     tx.add(row)
     await tx.flush()
+    board_uid = await tx.scalar(select(Board.uid).where(Board.id == board_id))
     entry = {
         "id": row.id,
         "board_id": board_id,
+        "board_uid": board_uid,
         "seq": seq,
         "actor": actor_ref,
         "verb": activity.verb,
@@ -99,22 +100,19 @@ async def record_event(
         "ts": ts.isoformat(),
     }
     tx.add(ActivityOutbox(board_id=board_id, seq=seq, entry=entry, created_at=ts))
-    if seq % PRUNE_EVERY == 0:
-        await prune_events(tx, board_id=board_id, head_seq=seq, retention=retention or Retention())
     return Event(board_id=board_id, seq=seq, name=name, frame=frame, data=data)
 
 
-async def prune_events(
-    tx: AsyncSession, *, board_id: int, head_seq: int, retention: Retention
-) -> None:
-    """Drop events that are both beyond the last `count` and older than `hours`."""
-    await tx.execute(
+async def prune_events(tx: AsyncSession, *, retention: Retention) -> int:
+    """Drop every board's events that are both beyond its last `count` and older than `hours`."""
+    head = select(Board.seq).where(Board.id == BoardEvent.board_id).scalar_subquery()
+    result = await tx.execute(
         delete(BoardEvent).where(
-            BoardEvent.board_id == board_id,
-            BoardEvent.seq <= head_seq - retention.count,
+            BoardEvent.seq <= head - retention.count,
             BoardEvent.ts < utcnow() - timedelta(hours=retention.hours),
         )
     )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def read_frames(

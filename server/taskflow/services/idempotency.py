@@ -1,4 +1,9 @@
-"""Safe retries: the first answer to a keyed request is stored with its change and replayed after."""
+"""Safe retries: the first answer to a keyed request is stored with its change and replayed after.
+
+An answer is replayed until `forget_expired` removes it: the purge (`housekeeping`) is the one
+place the TTL applies, so REST keys and WebSocket refs expire alike, at least TTL after their
+first answer.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskflow.models import IdempotencyRecord
 from taskflow.types import utcnow
 
-DEFAULT_TTL = timedelta(minutes=15)
-
 
 async def recall(
-    tx: AsyncSession, *, user_id: int, scope: str, key: str, ttl: timedelta = DEFAULT_TTL
+    tx: AsyncSession, *, user_id: int, scope: str, key: str
 ) -> IdempotencyRecord | None:
     """The stored answer for this user's key in this scope, if it is still kept."""
     result = await tx.execute(
@@ -23,7 +26,6 @@ async def recall(
             IdempotencyRecord.user_id == user_id,
             IdempotencyRecord.scope == scope,
             IdempotencyRecord.key == key,
-            IdempotencyRecord.created_at > utcnow() - ttl,
         )
     )
     return result.scalar_one_or_none()
@@ -37,24 +39,15 @@ async def remember(
     key: str,
     status_code: int,
     body: Any,
-    ttl: timedelta = DEFAULT_TTL,
 ) -> None:
     """Store the answer in the change's transaction; a racing twin then fails on the unique key."""
-    await tx.execute(
-        delete(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id,
-            IdempotencyRecord.scope == scope,
-            IdempotencyRecord.key == key,
-            IdempotencyRecord.created_at <= utcnow() - ttl,
-        )
-    )
     tx.add(
         IdempotencyRecord(user_id=user_id, scope=scope, key=key, status_code=status_code, body=body)
     )
     await tx.flush()
 
 
-async def forget_expired(tx: AsyncSession, *, ttl: timedelta = DEFAULT_TTL) -> int:
+async def forget_expired(tx: AsyncSession, *, ttl: timedelta) -> int:
     """Delete answers older than the TTL; returns how many."""
     result = await tx.execute(
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= utcnow() - ttl)

@@ -6,10 +6,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.errors import Conflict, Invalid, NotFound
-from taskflow.models import Member, User
+from taskflow.models import Member, Task, User
 from taskflow.schemas import MemberAdd, MemberPublic
-from taskflow.services.access import OWNER, OWNER_ONLY, claim_seq_as, member_data
-from taskflow.services.events import Activity, Event, record_event
+from taskflow.services.access import OWNER, OWNER_ONLY, claim_seq_as, member_data, task_data
+from taskflow.services.events import Activity, Event, claim_next_seq, record_event
 from taskflow.types import utcnow
 
 
@@ -41,8 +41,12 @@ async def add_member(
 
 async def remove_member(
     *, tx: AsyncSession, actor: User, board_id: int, user_id: int
-) -> tuple[MemberPublic, Event]:
-    """Take a member off the board (owner only; the owner cannot be removed)."""
+) -> tuple[MemberPublic, list[Event]]:
+    """Take a member off the board (owner only; the owner cannot be removed).
+
+    Their tasks lose them as assignee first (an assignee is a member): one `task.updated` per
+    task, then `member.removed`, all in this transaction.
+    """
     seq = await claim_seq_as(tx=tx, board_id=board_id, user=actor, allowed=OWNER_ONLY)
     found = await tx.execute(
         select(Member, User)
@@ -56,6 +60,10 @@ async def remove_member(
     row, user = pair
     if row.role == OWNER:
         raise Conflict("the owner cannot be removed from the board")
+    events = []
+    for task in await _assigned(tx, board_id=board_id, user_id=user.id):
+        events.append(await _unassign(tx, actor=actor, task=task, seq=seq))
+        seq = await claim_next_seq(tx, board_id)
     member = _public(row, user)
     await tx.delete(row)
     await tx.flush()
@@ -66,7 +74,7 @@ async def remove_member(
         tx, board_id=board_id, seq=seq, name="member.removed", actor=actor,
         data={"user_id": user.id, "username": user.username}, activity=activity,
     )  # fmt: skip
-    return member, event
+    return member, [*events, event]
 
 
 async def board_members(*, tx: AsyncSession, board_id: int) -> list[MemberPublic]:
@@ -78,6 +86,33 @@ async def board_members(*, tx: AsyncSession, board_id: int) -> list[MemberPublic
         .order_by(Member.created_at, Member.user_id)
     )
     return [_public(member, user) for member, user in rows]
+
+
+async def _assigned(tx: AsyncSession, *, board_id: int, user_id: int) -> list[Task]:
+    query = (
+        select(Task)
+        .where(Task.board_id == board_id, Task.assignee_id == user_id)
+        .order_by(Task.id)
+        .execution_options(populate_existing=True)
+    )
+    return list((await tx.execute(query)).scalars())
+
+
+async def _unassign(tx: AsyncSession, *, actor: User, task: Task, seq: int) -> Event:
+    """Clear the assignee as `update_task` would."""
+    before = task.assignee_id
+    task.assignee_id = None
+    task.version += 1
+    task.updated_at = utcnow()
+    await tx.flush()
+    activity = Activity(
+        "task.updated", "task", task.id, task.title,
+        {"assignee_id": {"from": before, "to": None}},
+    )  # fmt: skip
+    return await record_event(
+        tx, board_id=task.board_id, seq=seq, name="task.updated", actor=actor,
+        data=task_data(task), activity=activity,
+    )  # fmt: skip
 
 
 def _public(member: Member, user: User) -> MemberPublic:

@@ -4,11 +4,16 @@ Rows are ordered by `(position, id)`. Keys come from `fractional-indexing` (base
 ASCII order), and compare byte by byte on both databases (see `types.PositionKey`).
 Callers hold the board's row lock (`claim_next_seq`), so the neighbours read here cannot change
 before the new key is written.
+
+Keys placed again and again into one gap grow (about one character per six splits), so no key is
+ever longer than `MAX_KEY_LENGTH`: the placement that would make one first gives every row of its
+scope a fresh short key, in order (a rebalance, which the caller announces as one event).
 """
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
 
 from fractional_indexing import FIError, generate_key_between, generate_n_keys_between
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -19,6 +24,10 @@ from taskflow.errors import Invalid
 from taskflow.models import Column, Task
 
 Ordered = type[Task] | type[Column]
+BoardRow = TypeVar("BoardRow", Column, Task)
+# Generous for real boards (keys stay under 10 characters until a gap is split ~50 times), and
+# small enough for every snapshot, event and activity entry that carries a position.
+MAX_KEY_LENGTH = 64
 
 
 class Positioned(Protocol):
@@ -45,20 +54,57 @@ def first_keys(count: int) -> list[str]:
     return keys
 
 
+@dataclass(frozen=True, slots=True)
+class Placement(Generic[BoardRow]):
+    """A new row's key, and the rows of its scope that were rebalanced first (in order), if any."""
+
+    key: str
+    rebalanced: list[BoardRow] = field(default_factory=list)
+
+
 async def place(
     tx: AsyncSession,
     *,
+    model: type[BoardRow],
+    scope: ColumnElement[bool],
+    moving_id: int | None,
+    before: Positioned | None,
+    after: Positioned | None,
+) -> Placement[BoardRow]:
+    """The key for a row placed before `before` and/or after `after` (both: between them), or last.
+
+    `moving_id` is the row being moved, left out of the neighbourhood (None when creating).
+    Neighbours must already be known to lie in `scope`, and be loaded in `tx` (a rebalance
+    updates them in place).
+    """
+    key = await _key(tx, model, scope, moving_id, before, after)
+    if len(key) <= MAX_KEY_LENGTH:
+        return Placement(key)
+    rows = await rebalance(tx, model=model, scope=scope)
+    return Placement(await _key(tx, model, scope, moving_id, before, after), rows)
+
+
+async def rebalance(
+    tx: AsyncSession, *, model: type[BoardRow], scope: ColumnElement[bool]
+) -> list[BoardRow]:
+    """Give every row of `scope` a fresh, evenly spaced key, keeping their order; the rows."""
+    position, ident = _columns(model)
+    query = select(model).where(scope).order_by(position, ident)
+    rows = list((await tx.execute(query)).scalars())
+    for row, key in zip(rows, first_keys(len(rows)), strict=True):
+        row.position = key
+    await tx.flush()
+    return rows
+
+
+async def _key(
+    tx: AsyncSession,
     model: Ordered,
     scope: ColumnElement[bool],
     moving_id: int | None,
     before: Positioned | None,
     after: Positioned | None,
 ) -> str:
-    """The key for a row placed before `before` and/or after `after` (both: between them), or last.
-
-    `moving_id` is the row being moved, left out of the neighbourhood (None when creating).
-    Neighbours must already be known to lie in `scope`.
-    """
     if before is not None and after is not None:
         if (after.position, after.id) >= (before.position, before.id):
             raise Invalid("after_id must come before before_id")
@@ -116,9 +162,6 @@ async def _neighbour(
 
 def _columns(model: Ordered) -> tuple[InstrumentedAttribute[str], InstrumentedAttribute[int]]:
     return model.position, model.id
-
-
-BoardRow = TypeVar("BoardRow", Column, Task)
 
 
 async def anchor_in_board(

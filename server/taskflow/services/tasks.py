@@ -22,7 +22,7 @@ from taskflow.services.access import (
     require_role_as,
     task_data,
 )
-from taskflow.services.events import Activity, Event, record_event
+from taskflow.services.events import Activity, Event, claim_next_seq, record_event
 from taskflow.types import utcnow
 
 MISSING = "task not found"
@@ -33,10 +33,10 @@ NOT_NULL = ("title", "description", "column_id")
 
 async def create_task(
     *, tx: AsyncSession, actor: User, board_id: int, cmd: TaskCreate
-) -> tuple[Task, Event]:
-    """Add a task (default: first column, last place) and its task.created event."""
+) -> tuple[Task, list[Event]]:
+    """Add a task (default: first column, last place); its events, task.created last."""
     seq = await claim_seq_as(tx=tx, board_id=board_id, user=actor, allowed=WRITERS)
-    column_id, position = await _placement(
+    column_id, placed = await _placement(
         tx,
         board_id=board_id,
         moving=None,
@@ -46,13 +46,19 @@ async def create_task(
     )
     if cmd.assignee_id is not None:
         await _require_assignee(tx, board_id=board_id, user_id=cmd.assignee_id)
+    events = []
+    if placed.rebalanced:
+        events.append(
+            await _rebalanced(tx, actor=actor, column_id=column_id, placed=placed, seq=seq)
+        )
+        seq = await claim_next_seq(tx, board_id)
     now = utcnow()
     task = Task(
         board_id=board_id,
         column_id=column_id,
         title=cmd.title,
         description=cmd.description,
-        position=position,
+        position=placed.key,
         assignee_id=cmd.assignee_id,
         due_date=_utc(cmd.due_date),
         version=1,
@@ -68,7 +74,7 @@ async def create_task(
         tx, board_id=board_id, seq=seq, name="task.created", actor=actor, data=data,
         activity=activity,
     )  # fmt: skip
-    return task, event
+    return task, [*events, event]
 
 
 async def update_task(
@@ -79,8 +85,11 @@ async def update_task(
     cmd: TaskUpdate,
     board_id: int | None = None,
     expected_version: int | None = None,
-) -> tuple[Task, Event]:
-    """Change fields and/or move the task; a stale version raises VersionConflict."""
+) -> tuple[Task, list[Event]]:
+    """Change fields and/or move the task; its events, task.updated last.
+
+    A stale version raises VersionConflict.
+    """
     task, seq = await _lock_for_write(tx, actor=actor, task_id=task_id, board_id=board_id)
     _check_version(task, expected_version if expected_version is not None else cmd.version)
     fields = cmd.model_fields_set - {"version"}
@@ -100,8 +109,9 @@ async def update_task(
         task.assignee_id = cmd.assignee_id
     if "due_date" in fields:
         task.due_date = _utc(cmd.due_date)
+    events = []
     if _is_move(task, cmd):
-        task.column_id, task.position = await _placement(
+        column_id, placed = await _placement(
             tx,
             board_id=task.board_id,
             moving=task,
@@ -109,6 +119,12 @@ async def update_task(
             before_id=cmd.before_id,
             after_id=cmd.after_id,
         )
+        if placed.rebalanced:
+            events.append(
+                await _rebalanced(tx, actor=actor, column_id=column_id, placed=placed, seq=seq)
+            )
+            seq = await claim_next_seq(tx, task.board_id)
+        task.column_id, task.position = column_id, placed.key
     task.version += 1
     task.updated_at = utcnow()
     await tx.flush()
@@ -122,7 +138,7 @@ async def update_task(
         tx, board_id=task.board_id, seq=seq, name="task.updated", actor=actor, data=data,
         activity=activity,
     )  # fmt: skip
-    return task, event
+    return task, [*events, event]
 
 
 async def delete_task(
@@ -226,8 +242,8 @@ async def _placement(
     column_id: int | None,
     before_id: int | None,
     after_id: int | None,
-) -> tuple[int, str]:
-    """Target column and position; every id must belong to the board (else Invalid)."""
+) -> tuple[int, ordering.Placement[Task]]:
+    """Target column and placement; every id must belong to the board (else Invalid)."""
     if moving is not None and moving.id in (before_id, after_id):
         raise Invalid("a task cannot be placed next to itself")
     before = await ordering.anchor_in_board(
@@ -256,6 +272,29 @@ async def _placement(
         after=after,
     )
     return column_id, position
+
+
+async def _rebalanced(
+    tx: AsyncSession, *, actor: User, column_id: int, placed: ordering.Placement[Task], seq: int
+) -> Event:
+    """The `tasks.rebalanced` event: every task of the column with its fresh key (one change each)."""
+    now = utcnow()
+    for task in placed.rebalanced:
+        task.version += 1
+        task.updated_at = now
+    await tx.flush()
+    column = await tx.get_one(Column, column_id)
+    fields = ("id", "position", "version", "updated_at")
+    data = {
+        "board_id": column.board_id,
+        "column_id": column_id,
+        "tasks": [{f: task_data(task)[f] for f in fields} for task in placed.rebalanced],
+    }
+    activity = Activity("tasks.rebalanced", "column", column_id, column.name, {})
+    return await record_event(
+        tx, board_id=column.board_id, seq=seq, name="tasks.rebalanced", actor=actor, data=data,
+        activity=activity,
+    )  # fmt: skip
 
 
 async def _require_column(tx: AsyncSession, *, board_id: int, column_id: int) -> None:
