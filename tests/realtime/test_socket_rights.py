@@ -127,10 +127,10 @@ async def test_a_removal_racing_the_connect_still_closes_the_socket(
         async with app.state.db.session() as tx:
             owner = await tx.get(members.User, owner_on_app.id)
             assert owner is not None
-            _, event = await members.remove_member(
+            _, events = await members.remove_member(
                 tx=tx, actor=owner, board_id=board["id"], user_id=editor.id
             )
-            await app.state.committer(tx, event)
+            await app.state.committer(tx, *events)
         return await join_room(connection)
 
     monkeypatch.setattr(hub, "join", remove_then_join)
