@@ -9,15 +9,18 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from pymongo.errors import PyMongoError
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy import select
 
 from taskflow import __version__
 from taskflow.access_log import AccessLog
 from taskflow.activity.factory import make_feed
+from taskflow.activity.feed_mongo import MongoActivityFeed
 from taskflow.activity.relay import ActivityRelay
 from taskflow.body_limit import BodyLimit
 from taskflow.commit import Committer
@@ -25,6 +28,7 @@ from taskflow.config import Settings, get_settings
 from taskflow.database import Database
 from taskflow.errors_http import install_error_handlers
 from taskflow.housekeeping import Housekeeper
+from taskflow.models import Board
 from taskflow.ratelimit import AttemptStore, LoginLimiter, MemoryAttemptStore, RedisAttemptStore
 from taskflow.realtime.dispatch import LiveBoardDispatch
 from taskflow.realtime.eventlog import EventLog
@@ -35,6 +39,20 @@ from taskflow.write_limit import WriteLimiter
 
 log = logging.getLogger("taskflow")
 Probe = Callable[[], Awaitable[object]]
+
+
+async def _adopt_legacy_activity(feed: MongoActivityFeed, db: Database) -> None:
+    """Entries from before board uids join their boards; MongoDB being down only defers it."""
+    async with db.session() as tx:
+        rows = await tx.execute(select(Board.id, Board.uid))
+        board_uids = {int(board_id): str(uid) for board_id, uid in rows.all()}
+    try:
+        adopted = await feed.adopt_legacy_entries(board_uids)
+    except PyMongoError as exc:
+        log.warning("activity entries from before board uids not adopted yet: %s", exc)
+        return
+    if adopted:
+        log.info("activity: %d entries from before board uids joined their boards", adopted)
 
 
 @asynccontextmanager
@@ -85,6 +103,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         feed = make_feed(settings, db)
         await feed.open()
         stack.push_async_callback(feed.close)
+        if isinstance(feed, MongoActivityFeed):
+            await _adopt_legacy_activity(feed, db)
         if settings.mongodb_uri:
             probes["activity"] = feed.ping
         relay = ActivityRelay(db, feed)

@@ -208,3 +208,19 @@ async def index_keys(client: AsyncMongoClient[dict[str, Any]]) -> dict[tuple[Any
     """Each index's key, mapped to whether it is unique (nx-27017 ignores index names)."""
     indexes = await client[DB]["activity"].index_information()
     return {tuple(spec["key"]): spec.get("unique", False) for spec in indexes.values()}
+
+
+async def test_entries_from_before_board_uids_join_their_board(
+    feed: MongoActivityFeed, raw: AsyncCollection[dict[str, Any]]
+) -> None:
+    """An upgraded deployment: MongoDB holds entries keyed by board id alone (before 0003)."""
+    legacy = {key: value for key, value in entry(8, 1).items() if key != "board_uid"}
+    await raw.insert_one(dict(legacy))
+    await raw.insert_one({**legacy, "board_id": 9, "id": 9001})  # a board deleted since
+    assert await feed.page(uid(8), limit=10, before_seq=None) == []
+    assert await feed.adopt_legacy_entries({8: uid(8)}) == 2
+    [adopted] = await feed.page(uid(8), limit=10, before_seq=None)
+    assert adopted["id"] == legacy["id"] and adopted["seq"] == 1
+    assert await feed.adopt_legacy_entries({8: uid(8)}) == 0  # nothing is left to adopt
+    # The deleted board's entry has a uid of its own: the same seq cannot collide on the index.
+    assert await raw.count_documents({"board_id": 9, "board_uid": "deleted-board-9"}) == 1

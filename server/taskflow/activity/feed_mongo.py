@@ -99,6 +99,30 @@ class MongoActivityFeed:
         )
         return [_entry(doc) async for doc in cursor]
 
+    async def adopt_legacy_entries(self, board_uids: Mapping[int, str]) -> int:
+        """Give entries written before 0003_board_epoch (keyed by board id alone) their board's
+        uid, so an upgraded deployment keeps showing its history; returns how many changed.
+
+        Entries of boards deleted since get a uid of their own per board id (they stay unread,
+        as before): without one they would all share a missing uid and the unique
+        `(board_uid, seq)` index could not be built."""
+        legacy: Document = {"board_uid": {"$exists": False}}
+        board_ids = {
+            int(doc["board_id"])
+            async for doc in self._collection.find(legacy, projection={"board_id": True})
+        }
+        adopted = 0
+        for board_id in sorted(board_ids):
+            board_uid = board_uids.get(board_id, f"deleted-board-{board_id}")
+            result = await self._collection.update_many(
+                {"board_id": board_id, **legacy}, {"$set": {"board_uid": board_uid}}
+            )
+            adopted += result.modified_count
+        if adopted:
+            self._indexes_ready = False  # the unique index may have failed on the legacy keys
+            await self._ensure_indexes()
+        return adopted
+
     async def _ensure_indexes(self) -> None:
         if not self._indexes_ready:
             existing = {index["name"] async for index in await self._collection.list_indexes()}
