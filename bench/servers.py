@@ -35,7 +35,8 @@ Database = Literal["sqlite", "postgres"]
 # user would refuse a crowd of 1,000 tabs from a handful of accounts).
 BENCH_ENV = {
     "ENVIRONMENT": "development",
-    "LOG_LEVEL": "warning",
+    # As `make run` ships (info: uvicorn's lines per socket included), not a quieter tuning.
+    "LOG_LEVEL": "info",
     "REDIS_URL": "",
     "MONGODB_URI": "",
     "WS_CONNECTIONS_PER_USER": "100000",
