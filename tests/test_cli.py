@@ -49,6 +49,7 @@ def test_production_refuses_the_development_secret(tmp_path: Path) -> None:
         result = run(["migrate"], {"ENVIRONMENT": "production", "SECRET_KEY": secret}, tmp_path)
         assert result.returncode == 2
         assert "SECRET_KEY" in result.stderr and secret not in result.stderr
+        assert result.stderr.startswith("taskflow: invalid setting SECRET_KEY:"), result.stderr
 
 
 def test_migrate_creates_the_embedded_database_on_defaults(tmp_path: Path) -> None:

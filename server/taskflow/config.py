@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-secret-change-me-in-production-0123456789"
@@ -62,15 +62,16 @@ class Settings(BaseSettings):
             raise ValueError("must be empty or start with mongodb://")
         return value
 
-    @model_validator(mode="after")
-    def _no_dev_secret_in_production(self) -> Settings:
-        if self.environment == "production" and (
-            self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32
-        ):
-            raise ValueError(
-                "SECRET_KEY: production refuses the development key; set a random one of 32+ characters"
-            )
-        return self
+    @field_validator("secret_key")
+    @classmethod
+    def _no_dev_secret_in_production(cls, value: str, info: ValidationInfo) -> str:
+        # `environment` is declared first, so it is validated (and in `info.data`) by now.
+        if info.data.get("environment") == "production":
+            if value == DEV_SECRET_KEY:
+                raise ValueError("production refuses the development key; set a random one")
+            if len(value) < 32:
+                raise ValueError("production needs a random key of 32 characters or more")
+        return value
 
     @property
     def uses_redis(self) -> bool:

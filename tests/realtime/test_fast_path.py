@@ -356,3 +356,39 @@ def send_oversize_frames(url: str, attempts: int) -> list[int]:
             else:
                 codes.append(-1)  # not closed at all
     return codes
+
+
+class Errors(logging.Handler):
+    """Collects ERROR records of any logger (asyncio reports a protocol's exception there)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+async def test_a_refused_handshake_is_answered_400_and_logs_no_error(served: Served) -> None:
+    """Without Sec-WebSocket-Key uvicorn answers 400 before it builds a scope; reading it
+    raised in handle_connect: one ERROR traceback per request, for anyone, unauthenticated."""
+    errors = Errors()
+    logging.getLogger().addHandler(errors)
+    try:
+        host, port = served.url.removeprefix("ws://").split(":")
+        for _ in range(3):
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(
+                b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Version: 13\r\n\r\n"
+            )
+            answer = await asyncio.wait_for(reader.read(), 5 * TIMEOUT_UNIT)
+            writer.close()
+            assert answer.startswith(b"HTTP/1.1 400"), answer[:100]
+        await asyncio.sleep(0.1)
+    finally:
+        logging.getLogger().removeHandler(errors)
+    assert errors.messages == []
+    async with served.socket() as (client, server):  # and sockets still get the fast path
+        assert server.write_now is not None and server.write_now(encode_text_frame("ok"))
+        assert await client.recv() == "ok"

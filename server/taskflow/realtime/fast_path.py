@@ -68,9 +68,11 @@ class FanoutProtocol(WebSocketsSansIOProtocol):
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
-        if not self.fast_path_available():
+        # A refused handshake (no Sec-WebSocket-Key, ...) was answered 400 before any scope.
+        scope = getattr(self, "scope", None)
+        if scope is None or not self.fast_path_available():
             return
-        extensions: dict[str, object] | None = self.scope.get("extensions")  # type: ignore[assignment]
+        extensions: dict[str, object] | None = scope.get("extensions")
         if extensions is not None:
             extensions[WRITE_NOW] = self.write_now
 
