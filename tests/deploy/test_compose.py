@@ -267,7 +267,7 @@ def test_server_runs_in_production_with_the_operators_key() -> None:
     for weak in (DEV_SECRET_KEY, "short-key"):
         document = interpolate(compose_raw(), interpolation_env() | {"TASKFLOW_SECRET_KEY": weak})
         env = effective_env(document["services"]["server"])
-        with pytest.raises(pydantic.ValidationError, match="(?i)secret_key"):
+        with pytest.raises(pydantic.ValidationError, match=r"(?i)secret_key"):
             settings_of(env, settings)
 
 
