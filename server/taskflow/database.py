@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from taskflow.sqlite_driver import OneHopDBAPI
+
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
@@ -24,7 +26,9 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An engine with the pragmas and pool settings TaskFlow relies on for `url`'s database."""
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, echo=echo, module=OneHopDBAPI(), connect_args={"timeout": 30}
+        )
         _configure_sqlite(engine)
         return engine
     return create_async_engine(
