@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskflow.errors import Forbidden, NotFound
 from taskflow.models import Board, Column, Member, Task, User
 from taskflow.schemas import ColumnPublic, MemberPublic, Output, TaskPublic
-from taskflow.services.events import claim_next_seq
+from taskflow.services.events import claim_seq_if_member
 
 OWNER: Final = "owner"
 EDITOR: Final = "editor"
@@ -35,11 +35,7 @@ async def require_role(
 ) -> str:
     """The user's role if allowed; NotFound for non-members (no leak), Forbidden otherwise."""
     role = await member_role(tx=tx, board_id=board_id, user_id=user.id)
-    if role is None:
-        raise NotFound("board not found")
-    if role not in allowed:
-        raise Forbidden(f"a board {role} may not do this")
-    return role
+    return check_role(role, allowed, missing="board not found")
 
 
 async def require_role_as(
@@ -60,19 +56,29 @@ async def claim_seq_as(
     allowed: Collection[str],
     missing: str = "board not found",
 ) -> int:
-    """Check the role, claim the board's next seq (locking the board), and check the role again.
+    """Claim the board's next seq (locking the board) if the user's role allows, checked again under the lock.
 
-    The first check keeps non-members off the board's lock; the second runs under the lock, so a
-    membership removed by a writer this one waited for is seen (PostgreSQL reads committed rows
-    per statement).
+    The claim itself only locks for a member with an allowed role, which keeps everyone else
+    off the board's lock; the second check runs under the lock, so a membership removed by a
+    writer this one waited for is seen (PostgreSQL reads committed rows per statement).
     """
+    claim = await claim_seq_if_member(
+        tx, user_id=user.id, roles=frozenset(allowed), board_id=board_id
+    )
+    if claim is None:
+        await require_role_as(tx=tx, board_id=board_id, user=user, allowed=allowed, missing=missing)
+        raise NotFound(missing)  # the board went away between the two statements
     await require_role_as(tx=tx, board_id=board_id, user=user, allowed=allowed, missing=missing)
-    try:
-        seq = await claim_next_seq(tx, board_id)
-    except NotFound:
-        raise NotFound(missing) from None
-    await require_role_as(tx=tx, board_id=board_id, user=user, allowed=allowed, missing=missing)
-    return seq
+    return claim.seq
+
+
+def check_role(role: str | None, allowed: Collection[str], *, missing: str) -> str:
+    """`role` if allowed; NotFound for a non-member (no leak), Forbidden otherwise."""
+    if role is None:
+        raise NotFound(missing)
+    if role not in allowed:
+        raise Forbidden(f"a board {role} may not do this")
+    return role
 
 
 def task_data(task: Task) -> dict[str, Any]:

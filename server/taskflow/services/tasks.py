@@ -8,12 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.errors import Invalid, NotFound, VersionConflict
-from taskflow.models import Column, Task, User
+from taskflow.models import Column, Member, Task, User
 from taskflow.schemas import TaskCreate, TaskUpdate
 from taskflow.services import ordering
 from taskflow.services.access import (
     READERS,
     WRITERS,
+    check_role,
     claim_seq_as,
     created,
     diff,
@@ -22,7 +23,14 @@ from taskflow.services.access import (
     require_role_as,
     task_data,
 )
-from taskflow.services.events import Activity, Event, claim_next_seq, record_event
+from taskflow.services.events import (
+    Activity,
+    Claim,
+    Event,
+    claim_next_seq,
+    claim_seq_if_member,
+    record_event,
+)
 from taskflow.types import utcnow
 
 MISSING = "task not found"
@@ -90,7 +98,8 @@ async def update_task(
 
     A stale version raises VersionConflict.
     """
-    task, seq = await _lock_for_write(tx, actor=actor, task_id=task_id, board_id=board_id)
+    task, claim = await _lock_for_write(tx, actor=actor, task_id=task_id, board_id=board_id)
+    seq = claim.seq
     _check_version(task, expected_version if expected_version is not None else cmd.version)
     fields = cmd.model_fields_set - {"version"}
     if not fields:
@@ -136,7 +145,7 @@ async def update_task(
     )
     event = await record_event(
         tx, board_id=task.board_id, seq=seq, name="task.updated", actor=actor, data=data,
-        activity=activity,
+        activity=activity, board_uid=claim.board_uid,
     )  # fmt: skip
     return task, [*events, event]
 
@@ -150,15 +159,15 @@ async def delete_task(
     expected_version: int | None = None,
 ) -> tuple[Task, Event]:
     """Delete the task; a stale version raises VersionConflict."""
-    task, seq = await _lock_for_write(tx, actor=actor, task_id=task_id, board_id=board_id)
+    task, claim = await _lock_for_write(tx, actor=actor, task_id=task_id, board_id=board_id)
     _check_version(task, expected_version)
     await tx.delete(task)
     await tx.flush()
     data = {"id": task.id, "board_id": task.board_id, "column_id": task.column_id}
     activity = Activity("task.deleted", "task", task.id, task.title, {})
     event = await record_event(
-        tx, board_id=task.board_id, seq=seq, name="task.deleted", actor=actor, data=data,
-        activity=activity,
+        tx, board_id=task.board_id, seq=claim.seq, name="task.deleted", actor=actor, data=data,
+        activity=activity, board_uid=claim.board_uid,
     )  # fmt: skip
     return task, event
 
@@ -191,13 +200,36 @@ async def list_tasks(
 
 async def _lock_for_write(
     tx: AsyncSession, *, actor: User, task_id: int, board_id: int | None
-) -> tuple[Task, int]:
-    located = await _board_of(tx, task_id)
-    if located is None or (board_id is not None and located != board_id):
+) -> tuple[Task, Claim]:
+    """Lock the task's board and claim its next seq; the task as it is under that lock.
+
+    Two statements on the way that succeeds: the claim (which finds the board through the
+    task and locks it only for an editor) and, under the lock, the task with the actor's role
+    read again, so a writer that committed meanwhile (a membership removed, the task moved or
+    deleted) is seen.
+    """
+    claim = await claim_seq_if_member(
+        tx, user_id=actor.id, roles=WRITERS, board_id=board_id, task_id=task_id
+    )
+    if claim is None:
+        located = await _board_of(tx, task_id)
+        if located is not None and (board_id is None or located == board_id):
+            await require_role_as(
+                tx=tx, board_id=located, user=actor, allowed=WRITERS, missing=MISSING
+            )
         raise NotFound(MISSING)
-    seq = await claim_seq_as(tx=tx, board_id=located, user=actor, allowed=WRITERS, missing=MISSING)
-    # Read again under the board lock: a writer that committed meanwhile is now visible.
-    return await _fresh(tx, task_id), seq
+    query = (
+        select(Task, Member.role)
+        .outerjoin(Member, (Member.board_id == Task.board_id) & (Member.user_id == actor.id))
+        .where(Task.id == task_id, Task.board_id == claim.board_id)
+        .execution_options(populate_existing=True)
+    )
+    found = (await tx.execute(query)).one_or_none()
+    if found is None:
+        raise NotFound(MISSING)
+    task, role = found
+    check_role(role, WRITERS, missing=MISSING)
+    return task, claim
 
 
 async def _board_of(tx: AsyncSession, task_id: int) -> int | None:
