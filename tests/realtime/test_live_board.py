@@ -227,6 +227,28 @@ async def test_a_command_resent_with_the_same_ref_is_applied_once(
     await second.close()
 
 
+async def test_a_resent_edit_replays_its_ack_where_applying_again_would_fail_or_repeat(
+    http: httpx.AsyncClient, server_url: str, owner: Account
+) -> None:
+    board = await new_board(http, owner)
+    tab = await join(server_url, board["id"], owner)
+    task = (await tab.command("task.create", {"title": "t"}, ref="make"))["data"]
+    guarded = {"id": task["id"], "version": task["version"], "title": "guarded"}
+    ack = await tab.command("task.update", guarded, ref="edit-1")
+    # Applying it again would be a stale version: the first ack is the answer, not a conflict.
+    assert await tab.command("task.update", guarded, ref="edit-1") == ack
+    unguarded = {"id": task["id"], "description": "once"}
+    ack = await tab.command("task.update", unguarded, ref="edit-2")
+    # Applying it again would succeed: it is rolled back and answered with the first ack.
+    assert await tab.command("task.update", unguarded, ref="edit-2") == ack
+    current = (await http.get(f"/api/tasks/{task['id']}", headers=owner.headers)).json()
+    assert current["version"] == task["version"] + 2
+    # A failure that was never acked is not replayed as anything else.
+    stale = await tab.command("task.update", guarded, ref="edit-3")
+    assert (stale["type"], stale["code"]) == ("error", "conflict")
+    await tab.close()
+
+
 async def test_a_rebalance_reaches_every_socket_as_one_event_before_the_move(
     http: httpx.AsyncClient, server_url: str, owner: Account, settings: Settings
 ) -> None:

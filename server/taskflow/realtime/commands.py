@@ -72,15 +72,25 @@ class CommandRunner:
             return self._error(frame, "unavailable", "database unavailable, try again")
 
     async def _run_once(self, *, actor: User, board_id: int, frame: ClientFrame) -> str:
-        """Apply the command; a `ref` seen before from this user on this board replays its ack."""
+        """Apply the command; a `ref` seen before from this user on this board replays its ack.
+
+        A first attempt, the common case, looks nothing up: the stored ack is read only when the
+        command fails (a replay of an applied change usually does: its version moved on, its
+        task is gone) or when storing the new ack hits the unique key (a replay that would apply
+        again, or a twin racing it). Either way this attempt's change is rolled back and the
+        first ack answered, so a ref is applied once.
+        """
         scope = f"ws:{board_id}"
         async with self.db.session() as tx:
-            if frame.ref is not None:
-                stored = await idempotency.recall(tx, user_id=actor.id, scope=scope, key=frame.ref)
-                if stored is not None:
-                    WS_COMMANDS.labels(frame.type, "replayed").inc()
-                    return str(stored.body)
-            events = await self._execute(tx, actor=actor, board_id=board_id, frame=frame)
+            try:
+                events = await self._execute(tx, actor=actor, board_id=board_id, frame=frame)
+            except DomainError:
+                if (
+                    stored := await self._recall(tx, actor=actor, scope=scope, frame=frame)
+                ) is None:
+                    raise
+                WS_COMMANDS.labels(frame.type, "replayed").inc()
+                return stored
             # The command's own event is the last; a rebalance it caused may come before it.
             reply = protocol.ack(ref=frame.ref, seq=events[-1].seq, data=events[-1].data)
             try:
@@ -95,16 +105,24 @@ class CommandRunner:
                     )
                 await self.commit(tx, *events)
             except IntegrityError:
-                # A twin with the same ref won the race: its change stands, ours is rolled back.
-                await tx.rollback()
-                stored = await idempotency.recall(
-                    tx, user_id=actor.id, scope=scope, key=frame.ref or ""
-                )
-                if stored is None:
+                if (
+                    stored := await self._recall(tx, actor=actor, scope=scope, frame=frame)
+                ) is None:
                     raise
-                return str(stored.body)
+                return stored
         WS_COMMANDS.labels(frame.type, "ack").inc()
         return reply
+
+    @staticmethod
+    async def _recall(
+        tx: AsyncSession, *, actor: User, scope: str, frame: ClientFrame
+    ) -> str | None:
+        """The first ack stored for the frame's ref, after rolling this attempt back."""
+        if frame.ref is None:
+            return None
+        await tx.rollback()
+        stored = await idempotency.recall(tx, user_id=actor.id, scope=scope, key=frame.ref)
+        return None if stored is None else str(stored.body)
 
     def _error(self, frame: ClientFrame, code: str, message: str, data: Any = None) -> str:
         WS_COMMANDS.labels(frame.type, code).inc()
