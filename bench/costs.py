@@ -123,7 +123,9 @@ class Writer:
     pacer: Pacer
 
     def tasks(self) -> Sequence[tuple[Board, int]]:
-        return [(board, list(board.tasks)[index]) for index in range(TASKS) for board in self.boards]
+        return [
+            (board, list(board.tasks)[index]) for index in range(TASKS) for board in self.boards
+        ]
 
 
 async def writers_of(base_url: str, world: World) -> list[Writer]:

@@ -43,7 +43,9 @@ def plan_for(shape: FixedRate, crowd: int) -> Window:
         duration, drain = shape.beyond_duration, shape.beyond_drain
     else:
         duration, drain = shape.stage_duration, shape.drain
-    return Window(rate=shape.rate, duration=duration, drain_timeout=drain, in_flight=shape.in_flight)
+    return Window(
+        rate=shape.rate, duration=duration, drain_timeout=drain, in_flight=shape.in_flight
+    )
 
 
 async def measure(code: str, bench: Bench, shape: FixedRate, measured: list[Measurement]) -> None:
