@@ -307,8 +307,8 @@ def table(results: list[Costs]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=("sqlite", "postgres"), action="append")
-    parser.add_argument("--writes", type=int, default=1_500)
-    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--writes", type=int, default=1_000)
+    parser.add_argument("--warmup", type=int, default=150)
     parser.add_argument("--sockets", type=int, default=1_000)
     parser.add_argument("--tuned", action="store_true", help="per-user limits lifted, quieter logs")
     args = parser.parse_args()

@@ -66,11 +66,12 @@ def checks_table(run: Run) -> list[str]:
 
 def window_rows(measurements: list[Measurement]) -> list[str]:
     lines = [
-        "| Subject | Sockets | Events/s offered → done | Deliveries/s | p50 | p95 | p99 | max "
-        "| Last-subscriber p99 | Server-stamp p99 | Lost / late / dup / closed "
+        "| Subject | Sockets | Events/s offered → done | Write answer p50 / p99 | Deliveries/s "
+        "| p50 | p95 | p99 | max | Last-subscriber p99 | Server-stamp p99 "
+        "| Lost / late / dup / closed "
         "| Server CPU µs/delivery | of which fan-out | Client CPU µs/delivery "
         "| Server RSS MB | Frame B |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|",
     ]
     for m in measurements:
         latency = m.latency_ms
@@ -80,7 +81,8 @@ def window_rows(measurements: list[Measurement]) -> list[str]:
         )
         lines.append(
             f"| {m.subject} | {fmt(m.sockets)} | {fmt(m.offered_events_per_s)} → "
-            f"{fmt(m.achieved_events_per_s)} | {fmt(m.deliveries_per_s, 0)} | "
+            f"{fmt(m.achieved_events_per_s)} | {fmt(m.write_ms.get('p50'))} / "
+            f"{fmt(m.write_ms.get('p99'))} | {fmt(m.deliveries_per_s, 0)} | "
             f"{fmt(latency.get('p50'))} | {fmt(latency.get('p95'))} | {fmt(latency.get('p99'))} | "
             f"{fmt(latency.get('max'))} | {fmt(m.last_subscriber_ms.get('p99'))} | "
             f"{fmt(m.server_stamp_ms.get('p99'))} | "
