@@ -78,6 +78,8 @@ lock:
 stack: $(DEV_STAMP) system-deps
 	PORT=$${PORT_STACK:-$${PORT:-8080}} $(BIN)/python -m devstack
 
+# Issue 14's figures on the server as `make run` ships it; BENCH_ARGS=--quick (~3 min) or
+# --tuned (the earlier lifted-limit configuration), see bench/README.md.
 bench: $(DEV_STAMP) system-deps
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

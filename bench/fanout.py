@@ -22,6 +22,7 @@ class Window:
     rate: float
     duration: float
     drain_timeout: float
+    in_flight: int = WRITES_IN_FLIGHT
 
 
 async def connect(
@@ -82,7 +83,7 @@ async def publish_window(
         publisher.publish,
         rate=window.rate,
         duration=window.duration,
-        max_in_flight=WRITES_IN_FLIGHT,
+        max_in_flight=window.in_flight,
     )
     finals = await publisher.finals()
     received = await fleet.drain(finals, timeout=window.drain_timeout)

@@ -4,7 +4,8 @@ Users are registered once and signed in once each (Argon2 costs ~150 ms per call
 reused for every socket of its user). Two layouts:
 
 - shared boards (one-board scenarios): the first user owns every board and the others join
-  each one as viewers, so a board's crowd is made of several users;
+  each one as editors, so a board's crowd and its writes are spread over several users (the
+  shipped server limits sockets and writes per user);
 - spread boards (S4's 200 boards): each user owns its share of the boards and subscribes to
   them itself, which keeps setup to one call per board instead of one per seat.
 """
@@ -74,7 +75,7 @@ async def _member(client: httpx.AsyncClient, username: str) -> Member:
 async def build_world(
     base_url: str, *, users: int, boards: int, shared: bool, tasks_per_board: int = 4
 ) -> World:
-    """Register `users` and create `boards` (shared: one owner, the rest seated as viewers)."""
+    """Register `users` and create `boards` (shared: one owner, the rest seated as editors)."""
     run = uuid.uuid4().hex[:6]
     timeout = httpx.Timeout(60.0)
     limits = httpx.Limits(max_connections=SETUP_CONCURRENCY * 2)
@@ -98,11 +99,11 @@ async def build_world(
             world.owner_of[board_id] = owner
             world.members_of[board_id] = [owner]
 
-        async def seat(board_id: int, viewer: Member) -> None:
-            body = {"username": viewer.username, "role": "viewer"}
+        async def seat(board_id: int, editor: Member) -> None:
+            body = {"username": editor.username, "role": "editor"}
             path = f"/api/boards/{board_id}/members"
             _checked(await client.post(path, json=body, headers=auth(world.owner_of[board_id])))
-            world.members_of[board_id].append(viewer)
+            world.members_of[board_id].append(editor)
 
         if shared:
             await bounded(

@@ -5,7 +5,8 @@ so every delivery's latency runs from the same moment: the write being sent.
 
 - `ControlPublisher` (ceiling): one message on the ceiling's `/control` socket per event.
 - `RestPublisher` (TaskFlow): `PATCH /api/tasks/{id}` with the stamp as the new description,
-  committed to the database; the event is the server's own `task.updated`.
+  committed to the database; the event is the server's own `task.updated`. The board's members
+  write in turn, so no account passes the shipped per-user write limit.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class ControlPublisher:
 
 
 class RestPublisher:
-    """`PATCH /api/tasks/{id}` as each board's owner; boards in turn, their tasks in turn."""
+    """`PATCH /api/tasks/{id}`; boards in turn, their tasks and their members in turn."""
 
     def __init__(self, base_url: str, world: World) -> None:
         self.base_url = base_url
@@ -77,12 +78,15 @@ class RestPublisher:
         assert self.client is not None, "open() first"
         board_id = self.boards[index % len(self.boards)]
         board_tasks = self.world.tasks[board_id]
-        task_id = board_tasks[(index // len(self.boards)) % len(board_tasks)]
-        headers = {**auth(self.world.owner_of[board_id]), "Content-Type": "application/json"}
+        turn = index // len(self.boards)
+        task_id = board_tasks[turn % len(board_tasks)]
+        members = self.world.members_of[board_id]
+        writer = members[turn % len(members)]
+        headers = {**auth(writer), "Content-Type": "application/json"}
         body = orjson.dumps({"description": stamp(time.monotonic())})
         response = await self.client.patch(f"/api/tasks/{task_id}", content=body, headers=headers)
         if response.status_code != 200:
-            raise RuntimeError(f"PATCH answered {response.status_code}")
+            raise RuntimeError(f"PATCH answered {response.status_code}: {response.text[:80]}")
 
     async def finals(self) -> dict[int, int]:
         owners = {member.username: member for member in self.world.owner_of.values()}

@@ -70,6 +70,8 @@ class Check:
     target: str
     passed: bool
     note: str = ""
+    # A figure reported beside the targets, with no target of its own (no pass or fail).
+    informational: bool = False
 
 
 @dataclass

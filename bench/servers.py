@@ -3,6 +3,9 @@
 - `CeilingServer`: `python -m bench.ceiling` on a free loopback port.
 - `TaskFlowReplica`: one `taskflow serve` (devstack.Replica) on a fresh database, in-process
   broker, as the single-replica scenarios need.
+
+Every TaskFlow server runs in one of two configurations: `shipped` (as `make run` starts it, the
+default) or `tuned` (`--tuned`: quieter logs, per-user limits lifted).
 - `TaskFlowSplit`: a writer replica and a socket replica on one PostgreSQL and Redis.
 - `TaskFlowCluster`: devstack's Stack (PostgreSQL, its own Redis, two replicas, Nginx) for S4.
 """
@@ -30,21 +33,40 @@ from devstack.waiting import wait_until
 from devstack import Replica, Stack, StackOptions
 
 Database = Literal["sqlite", "postgres"]
+Configuration = Literal["shipped", "tuned"]
 
-# What every bench replica runs with. One user may hold many sockets (the default of 50 per
-# user would refuse a crowd of 1,000 tabs from a handful of accounts).
-BENCH_ENV = {
+# What `make run` gives a replica: the committed `.env` (development, file SQLite, no Redis, no
+# MongoDB, LOG_LEVEL=info) and every other setting at its default, rate limits included
+# (REST_WRITES_PER_SECOND 100 and burst 200 per user, WS_CONNECTIONS_PER_USER 50,
+# WS_COMMANDS_PER_SECOND 20 per socket). Scenarios spread their load over enough users instead.
+SHIPPED_ENV = {
     "ENVIRONMENT": "development",
-    # As `make run` ships (info: uvicorn's lines per socket included), not a quieter tuning.
     "LOG_LEVEL": "info",
     "REDIS_URL": "",
     "MONGODB_URI": "",
+}
+# `--tuned`: how the bench ran before issue 14. Quieter logs and no per-user limits, so one
+# account may hold a whole crowd and write at any rate.
+TUNED_ENV = {
+    **SHIPPED_ENV,
+    "LOG_LEVEL": "warning",
     "WS_CONNECTIONS_PER_USER": "100000",
-    # The per-user REST write limit guards against one abusive account; a bench publisher is one
-    # account writing at exactly the rates under test, which S3 raises past any such limit.
     "REST_WRITES_PER_SECOND": "100000",
     "REST_WRITE_BURST": "100000",
+    "WS_COMMANDS_PER_SECOND": "100000",
+    "WS_COMMAND_BURST": "100000",
 }
+ENVIRONMENTS: dict[Configuration, dict[str, str]] = {"shipped": SHIPPED_ENV, "tuned": TUNED_ENV}
+# Sockets a scenario opens per user on the shipped server: under WS_CONNECTIONS_PER_USER's 50,
+# with room for a warm-up's sockets still closing.
+SOCKETS_PER_USER = 45
+
+
+def users_for(sockets: int, configuration: Configuration, *, at_least: int = 1) -> int:
+    """Users a crowd of `sockets` is spread over, so none passes the per-user socket limit."""
+    if configuration == "tuned":
+        return at_least
+    return max(at_least, -(-sockets // SOCKETS_PER_USER))
 
 
 @functools.cache
@@ -53,7 +75,7 @@ def migrated_sqlite() -> Path:
     directory = Path(tempfile.mkdtemp(prefix="bench-sqlite-"))
     atexit.register(shutil.rmtree, directory, True)
     path = directory / "template.db"
-    run_migrations({**BENCH_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{path}"}, cwd=directory)
+    run_migrations({**SHIPPED_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{path}"}, cwd=directory)
     return path
 
 
@@ -133,11 +155,13 @@ class TaskFlowReplica(_Managed):
         self,
         database: Database = "sqlite",
         *,
+        configuration: Configuration = "shipped",
         shared_database_url: str = "",
         extra_env: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__("bench-taskflow-")
         self.database = database
+        self.configuration = configuration
         # A database someone else created, migrated and drops (the split topology's).
         self.shared_database_url = shared_database_url
         self.extra_env = dict(extra_env or {})
@@ -159,17 +183,18 @@ class TaskFlowReplica(_Managed):
         return [pid] if pid is not None else []
 
     def start(self) -> None:
+        base = {**ENVIRONMENTS[self.configuration], **self.extra_env}
         if self.shared_database_url:
-            env = {**BENCH_ENV, **self.extra_env, "DATABASE_URL": self.shared_database_url}
+            env = {**base, "DATABASE_URL": self.shared_database_url}
         elif self.database == "postgres":
             self.database_url = create_database(ensure_postgres())
-            env = {**BENCH_ENV, **self.extra_env, "DATABASE_URL": self.database_url}
+            env = {**base, "DATABASE_URL": self.database_url}
             run_migrations(env, cwd=self.workdir)
         else:
             database = self.workdir / "bench.db"
             shutil.copyfile(migrated_sqlite(), database)
             self.database_url = f"sqlite+aiosqlite:///{database}"
-            env = {**BENCH_ENV, **self.extra_env, "DATABASE_URL": self.database_url}
+            env = {**base, "DATABASE_URL": self.database_url}
         replica = Replica(env=env, workdir=self.workdir, port=self.port, name="taskflow")
         self.process = replica
         replica.start(timeout=60)
@@ -192,8 +217,9 @@ class TaskFlowSplit(_Managed):
 
     name = "taskflow"
 
-    def __init__(self) -> None:
+    def __init__(self, configuration: Configuration = "shipped") -> None:
         super().__init__("bench-split-")
+        self.configuration = configuration
         self.redis = RedisServer(workdir=self.workdir / "redis")
         self.database_url = ""
         self.writer: TaskFlowReplica | None = None
@@ -216,11 +242,12 @@ class TaskFlowSplit(_Managed):
     def start(self) -> None:
         self.redis.start()
         self.database_url = create_database(ensure_postgres())
-        run_migrations({**BENCH_ENV, "DATABASE_URL": self.database_url}, cwd=self.workdir)
+        run_migrations({**SHIPPED_ENV, "DATABASE_URL": self.database_url}, cwd=self.workdir)
         roles = []
         for _ in ("writer", "fanout"):
             replica = TaskFlowReplica(
                 "postgres",
+                configuration=self.configuration,
                 shared_database_url=self.database_url,
                 extra_env={"REDIS_URL": self.redis.url},
             )
@@ -243,16 +270,17 @@ class TaskFlowCluster(_Managed):
 
     name = "taskflow"
 
-    def __init__(self, replicas: int = 2) -> None:
+    def __init__(self, replicas: int = 2, configuration: Configuration = "shipped") -> None:
         super().__init__("bench-cluster-")
+        env = ENVIRONMENTS[configuration]
         self.stack = Stack(
             StackOptions(
                 replicas=replicas,
                 own_redis=True,
                 use_mongo=False,
                 environment="development",
-                log_level="warning",
-                extra_env={"WS_CONNECTIONS_PER_USER": BENCH_ENV["WS_CONNECTIONS_PER_USER"]},
+                log_level=env["LOG_LEVEL"],
+                extra_env={k: v for k, v in env.items() if k not in SHIPPED_ENV},
                 workdir=self.workdir / "stack",
             )
         )

@@ -1,4 +1,4 @@
-"""S1-S6, each run against the ceiling and then TaskFlow, and checked against its target.
+"""COSTS, then S1-S6 (each run against the ceiling and then TaskFlow), checked against targets.
 
 Every loop in a scenario is bounded in count and in time; every server and load worker a
 scenario starts is stopped when it ends, whatever happens.
@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bench.results import Check, Measurement, ScenarioResult
-from bench.scenarios import crowds, end_to_end, fixed_rate, ramp
+from bench.scenarios import costs, crowds, end_to_end, fixed_rate, ramp
 from bench.scenarios.config import FULL, QUICK, BenchConfig, Scales
 from bench.scenarios.harness import Bench
 
@@ -30,16 +30,22 @@ SCENARIOS = {
     s.code: s
     for s in (
         Scenario(
+            "COSTS",
+            lambda sc: costs.title(sc.costs),
+            lambda bench, sc, into: costs.measure(bench, sc.costs, into),
+            lambda measured, sc: costs.checks(measured),
+        ),
+        Scenario(
             "S1",
             lambda sc: fixed_rate.title(sc.s1),
             lambda bench, sc, into: fixed_rate.measure("S1", bench, sc.s1, into),
-            lambda measured, sc: fixed_rate.checks("S1", measured),
+            lambda measured, sc: fixed_rate.checks("S1", measured, sc.s1),
         ),
         Scenario(
             "S2",
             lambda sc: fixed_rate.title(sc.s2),
             lambda bench, sc, into: fixed_rate.measure("S2", bench, sc.s2, into),
-            lambda measured, sc: fixed_rate.checks("S2", measured),
+            lambda measured, sc: fixed_rate.checks("S2", measured, sc.s2),
         ),
         Scenario(
             "S3",

@@ -29,11 +29,14 @@ P99_LIMIT_MS = 100.0
 
 async def measure(bench: Bench, shape: EndToEnd, measured: list[Measurement]) -> None:
     for kind in ("ceiling", "cluster"):
-        async with running(kind, bench, boards=shape.boards, users=shape.users, shared=False) as (
-            subject,
-            fleet,
-            probe,
-        ):
+        async with running(
+            kind,
+            bench,
+            boards=shape.boards,
+            users=shape.users,
+            sockets=shape.sockets,
+            shared=False,
+        ) as (subject, fleet, probe):
             report = await connect(fleet, subject, shape.sockets, concurrency=CONNECT_CONCURRENCY)
             joined = connect_measurement(subject, report, probe)
             joined.extra.update(phase="connect")

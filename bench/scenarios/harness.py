@@ -15,7 +15,13 @@ from bench.profiling import Profile, summarize
 from bench.publishers import Publisher
 from bench.results import Measurement
 from bench.scenarios.config import BenchConfig
-from bench.servers import CeilingServer, TaskFlowCluster, TaskFlowReplica, TaskFlowSplit
+from bench.servers import (
+    CeilingServer,
+    TaskFlowCluster,
+    TaskFlowReplica,
+    TaskFlowSplit,
+    users_for,
+)
 from bench.subjects import CeilingSubject, Subject, TaskFlowSubject
 
 SETTLE_SECONDS = 1.0  # after a connect phase: presence frames and handshakes die down
@@ -36,25 +42,28 @@ class Bench:
 
 @asynccontextmanager
 async def running(
-    kind: str, bench: Bench, *, boards: int, users: int, shared: bool = True
+    kind: str, bench: Bench, *, boards: int, users: int, sockets: int, shared: bool = True
 ) -> AsyncIterator[tuple[Subject, Fleet, ServerProbe]]:
-    """A fresh server of `kind` with its boards and users; the fleet's sockets are closed
-    when it stops, so the next subject starts from none."""
+    """A fresh server of `kind` with its boards and at least `users` users, enough for
+    `sockets` under the per-user socket limit; the fleet's sockets are closed when it stops,
+    so the next subject starts from none."""
     started = time.monotonic()
+    configuration = bench.config.configuration
     server: CeilingServer | TaskFlowReplica | TaskFlowSplit | TaskFlowCluster
     if kind == "ceiling":
         server = CeilingServer()
     elif kind == "cluster":
-        server = TaskFlowCluster()
+        server = TaskFlowCluster(configuration=configuration)
     elif bench.config.split_roles:
-        server = TaskFlowSplit()
+        server = TaskFlowSplit(configuration)
     else:
-        server = TaskFlowReplica(bench.config.database)
+        server = TaskFlowReplica(bench.config.database, configuration=configuration)
     with server:
         subject: Subject = (
             CeilingSubject(server) if isinstance(server, CeilingServer) else TaskFlowSubject(server)
         )
-        await subject.prepare(boards=boards, users=users, shared=shared)
+        people = users_for(sockets, configuration, at_least=users)
+        await subject.prepare(boards=boards, users=people, shared=shared)
         try:
             yield subject, bench.fleet, ServerProbe(subject.pids)
         finally:
