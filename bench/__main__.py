@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shlex
 import sys
 import time
@@ -99,8 +100,19 @@ async def main(args: argparse.Namespace) -> Run:
     return run
 
 
+def forget_caller_settings() -> None:
+    """Drop TaskFlow settings from this environment: servers inherit it, and a LOG_LEVEL or a
+    limit set in the caller's shell would quietly change the "shipped" configuration."""
+    from taskflow.config import Settings
+
+    for name in Settings.model_fields:
+        if os.environ.pop(name.upper(), None) is not None:
+            print(f"bench: ignoring {name.upper()} from the environment", flush=True)
+
+
 def cli() -> None:
     args = parse(sys.argv[1:])
+    forget_caller_settings()
     raise_fd_limit()
     started = time.monotonic()
     run = asyncio.run(main(args))
