@@ -198,7 +198,6 @@ async def test_frames_keep_their_order_across_fast_path_and_queue(served: Served
         connection = Connection(
             send=server.send, board_id=1, user={"id": 1}, limit=100_000, write_now=counting
         )
-        writer = asyncio.create_task(connection.run_writer())
         connection.prime([])
         frames = [f"{index:06d}" + "x" * BIG for index in range(400)]
 
@@ -224,7 +223,7 @@ async def test_frames_keep_their_order_across_fast_path_and_queue(served: Served
         assert await client.recv() == "tail"
         assert counting.taken == taken + 1
         connection.close(1000)
-        await asyncio.wait_for(writer, 5 * TIMEOUT_UNIT)
+        await asyncio.wait_for(connection.finish(), 5 * TIMEOUT_UNIT)
 
 
 class RenamedUvicorn(FanoutProtocol):
@@ -284,7 +283,6 @@ async def test_a_renamed_attribute_sends_every_frame_through_the_queue_with_one_
                 async with running.socket() as (client, server):
                     assert server.write_now is None
                     connection = Connection(send=server.send, board_id=1, user={"id": 1}, limit=100)
-                    writer = asyncio.create_task(connection.run_writer())
                     connection.prime(["hello"])
                     for index in range(20):
                         frame = f"frame {index}"
@@ -294,7 +292,7 @@ async def test_a_renamed_attribute_sends_every_frame_through_the_queue_with_one_
                         *(f"frame {index}" for index in range(20)),
                     ]
                     connection.close(1000)
-                    await asyncio.wait_for(writer, 5 * TIMEOUT_UNIT)
+                    await asyncio.wait_for(connection.finish(), 5 * TIMEOUT_UNIT)
     assert len(seen.messages) == 1 and "renamed_by_a_new_uvicorn" in seen.messages[0], seen.messages
 
 
@@ -313,7 +311,6 @@ async def exchange_on_another_shape(served: Served) -> None:
         connection = Connection(
             send=server.send, board_id=1, user={"id": 1}, limit=100, write_now=write_now
         )
-        writer = asyncio.create_task(connection.run_writer())
         connection.prime([])
         connection.push("before", encode_text_frame("before"))
         # As if a uvicorn release changed the type of `writable`: present, but not an Event.
@@ -327,7 +324,7 @@ async def exchange_on_another_shape(served: Served) -> None:
             "after 2",
         ]
         connection.close(1000)
-        await asyncio.wait_for(writer, 5 * TIMEOUT_UNIT)
+        await asyncio.wait_for(connection.finish(), 5 * TIMEOUT_UNIT)
 
 
 async def test_an_oversize_frame_is_answered_with_its_close_code_not_a_reset(

@@ -6,8 +6,6 @@ lifetime of a socket, and the writer talks to the server's `send` without extra 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +29,7 @@ from taskflow.realtime.protocol import BadFrame, ClientFrame, parse_client_frame
 from taskflow.realtime.throttle import CommandThrottle, Verdict
 from taskflow.realtime.token_expiry import TokenExpiry
 from taskflow.security import verify_token
-from taskflow.services.access import member_role
+from taskflow.services.members import membership
 
 log = logging.getLogger("taskflow.realtime")
 # Infrastructure failures while admitting a socket: the client should simply try again.
@@ -71,10 +69,13 @@ class LiveBoardEndpoint:
             return
         # Accept first, so a browser learns why through the close code instead of a failed handshake.
         await send({"type": "websocket.accept"})
+        # uvicorn and every frame above keep the scope as long as the socket: its headers,
+        # read by the handshake and the proxy middleware, are read by no one from here on.
+        scope["headers"] = []
         try:
             query = _query(scope)
             since = _since(query)
-            user, expires_at = await self._authorize(
+            user, expires_at, board_seq = await self._authorize(
                 state.db, settings, query.get("token"), board_id
             )
             if hub.sockets_of(user.id) >= settings.ws_connections_per_user:
@@ -88,33 +89,30 @@ class LiveBoardEndpoint:
                 seq = await hub.join(connection)
             except NotFound:
                 raise Refused(protocol.CLOSE_NOT_FOUND, "no such board") from None
-            await self._still_a_member(hub, state.db, connection)
+            if seq > board_seq:
+                await self._still_a_member(hub, state.db, connection)
         except Refused as refused:
             await send({"type": "websocket.close", "code": refused.code, "reason": refused.reason})
             return
         except UNAVAILABLE as exc:
             await self._refuse_unavailable(send, exc)
             return
-        writer: asyncio.Task[None] | None = None
         expiry = TokenExpiry(connection, expires_at)
         try:
             opening = await self._opening_frames(
                 hub, state.event_log, board_id, seq, since, user_ref
             )
             connection.prime(opening)
-            writer = asyncio.create_task(connection.run_writer())
             runner = CommandRunner(db=state.db, commit=state.committer)
             await self._read(receive, connection, runner, user, settings, expiry)
         except UNAVAILABLE as exc:
-            if writer is None:
-                await self._refuse_unavailable(send, exc)
-            else:
+            if connection.opened:
                 raise
+            await self._refuse_unavailable(send, exc)
         finally:
             expiry.cancel()
             await hub.leave(connection)
-            if writer is not None:
-                await self._finish_writer(writer, connection)
+            await connection.finish()
 
     async def _refuse_unavailable(self, send: Send, exc: BaseException) -> None:
         log.warning("refusing a socket, database unavailable: %s", type(exc).__name__)
@@ -128,33 +126,34 @@ class LiveBoardEndpoint:
 
     async def _authorize(
         self, db: Database, settings: Settings, token: str | None, board_id: int
-    ) -> tuple[User, float]:
-        """The token's user, if a member of the board, and when the token expires."""
+    ) -> tuple[User, float, int]:
+        """The token's user, if a member of the board, when the token expires, and the board's
+        seq read with the role."""
         if not token:
             raise Refused(protocol.CLOSE_UNAUTHORIZED, "token missing")
         try:
             verified = verify_token(token, secret=settings.secret_key)
         except Unauthorized:
             raise Refused(protocol.CLOSE_UNAUTHORIZED, "token invalid or expired") from None
-        async with db.session() as tx:
-            user = await tx.get(User, verified.user_id)
-            if user is None:
-                raise Refused(protocol.CLOSE_UNAUTHORIZED, "token invalid or expired")
-            if await member_role(tx=tx, board_id=board_id, user_id=user.id) is None:
-                raise Refused(protocol.CLOSE_NOT_FOUND, "no such board")
-        return user, verified.expires_at
+        member = await membership(db=db, user_id=verified.user_id, board_id=board_id)
+        if member is None:
+            raise Refused(protocol.CLOSE_UNAUTHORIZED, "token invalid or expired")
+        if member.role is None or member.board_seq is None:
+            raise Refused(protocol.CLOSE_NOT_FOUND, "no such board")
+        user = User(id=member.user_id, username=member.username)
+        return user, verified.expires_at, member.board_seq
 
     async def _still_a_member(self, hub: Hub, db: Database, connection: Connection) -> None:
-        """Checked again once in the room: a removal committed after `_authorize` and before
-        the join was absorbed into the hello's seq, so its event will never evict this socket.
-        Any later removal is delivered to the room. Either way the socket cannot stay."""
+        """Checked again once in the room when events were delivered between the role's read and
+        the join (the hello's seq is past the seq read with the role): one of them may have
+        removed the user, and it will never reach this socket. A removal after the role's read
+        and not yet delivered at the join is delivered to the room, and evicts the socket."""
         admitted = False
         try:
-            async with db.session() as tx:
-                role = await member_role(
-                    tx=tx, board_id=connection.board_id, user_id=connection.user_id
-                )
-            if role is None:
+            member = await membership(
+                db=db, user_id=connection.user_id, board_id=connection.board_id
+            )
+            if member is None or member.role is None:
                 raise Refused(protocol.CLOSE_NOT_FOUND, "no such board")
             admitted = True
         finally:
@@ -253,12 +252,3 @@ class LiveBoardEndpoint:
         expiry.move(verified.expires_at)
         expires = datetime.fromtimestamp(verified.expires_at, UTC).isoformat()
         return protocol.ack(ref=frame.ref, seq=None, data={"expires_at": expires})
-
-    async def _finish_writer(self, writer: asyncio.Task[None], connection: Connection) -> None:
-        if connection.closing and not writer.done():
-            # Let a server-side close (4408, 4410, ...) reach the client, but never wait long.
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(writer), 2.0)
-        writer.cancel()
-        with contextlib.suppress(BaseException):
-            await writer
