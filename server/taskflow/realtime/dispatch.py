@@ -23,10 +23,15 @@ class LiveBoardDispatch:
         self.endpoint = LiveBoardEndpoint()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            match = LIVE_BOARD_PATH.match(scope["path"])
-            if match is not None:
-                scope["path_params"] = {"board_id": int(match.group(1))}
-                await self.endpoint(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        board_id = live_board_of(scope) if scope["type"] == "websocket" else None
+        if board_id is None:
+            await self.app(scope, receive, send)
+            return
+        scope["path_params"] = {"board_id": board_id}
+        await self.endpoint(scope, receive, send)
+
+
+def live_board_of(scope: Scope) -> int | None:
+    """The board of a live-board socket's path, or None for any other path."""
+    match = LIVE_BOARD_PATH.match(scope["path"])
+    return None if match is None else int(match.group(1))

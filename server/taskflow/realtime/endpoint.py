@@ -29,7 +29,7 @@ from taskflow.realtime.protocol import BadFrame, ClientFrame, parse_client_frame
 from taskflow.realtime.throttle import CommandThrottle, Verdict
 from taskflow.realtime.token_expiry import TokenExpiry
 from taskflow.security import verify_token
-from taskflow.services.members import membership
+from taskflow.services.members import Membership, membership
 
 log = logging.getLogger("taskflow.realtime")
 # Infrastructure failures while admitting a socket: the client should simply try again.
@@ -75,12 +75,13 @@ class LiveBoardEndpoint:
         try:
             query = _query(scope)
             since = _since(query)
-            user, expires_at, board_seq = await self._authorize(
-                state.db, settings, query.get("token"), board_id
+            member, expires_at = await self._authorize(
+                state.db, settings, query.pop("token", None), board_id
             )
-            if hub.sockets_of(user.id) >= settings.ws_connections_per_user:
+            del query
+            if hub.sockets_of(member.user_id) >= settings.ws_connections_per_user:
                 raise Refused(protocol.CLOSE_TRY_AGAIN_LATER, "too many connections for this user")
-            user_ref = {"id": user.id, "username": user.username}
+            user_ref = {"id": member.user_id, "username": member.username}
             write_now = scope.get("extensions", {}).get(WRITE_NOW)
             connection = hub.connection(
                 send=send, board_id=board_id, user=user_ref, write_now=write_now
@@ -89,7 +90,7 @@ class LiveBoardEndpoint:
                 seq = await hub.join(connection)
             except NotFound:
                 raise Refused(protocol.CLOSE_NOT_FOUND, "no such board") from None
-            if seq > board_seq:
+            if member.board_seq is None or seq > member.board_seq:
                 await self._still_a_member(hub, state.db, connection)
         except Refused as refused:
             await send({"type": "websocket.close", "code": refused.code, "reason": refused.reason})
@@ -103,8 +104,9 @@ class LiveBoardEndpoint:
                 hub, state.event_log, board_id, seq, since, user_ref
             )
             connection.prime(opening)
+            del opening  # what stays in this frame stays as long as the socket
             runner = CommandRunner(db=state.db, commit=state.committer)
-            await self._read(receive, connection, runner, user, settings, expiry)
+            await self._read(receive, connection, runner, settings, expiry)
         except UNAVAILABLE as exc:
             if connection.opened:
                 raise
@@ -126,9 +128,9 @@ class LiveBoardEndpoint:
 
     async def _authorize(
         self, db: Database, settings: Settings, token: str | None, board_id: int
-    ) -> tuple[User, float, int]:
-        """The token's user, if a member of the board, when the token expires, and the board's
-        seq read with the role."""
+    ) -> tuple[Membership, float]:
+        """The token's user as a member of the board (with the board's seq read with the role),
+        and when the token expires."""
         if not token:
             raise Refused(protocol.CLOSE_UNAUTHORIZED, "token missing")
         try:
@@ -140,8 +142,7 @@ class LiveBoardEndpoint:
             raise Refused(protocol.CLOSE_UNAUTHORIZED, "token invalid or expired")
         if member.role is None or member.board_seq is None:
             raise Refused(protocol.CLOSE_NOT_FOUND, "no such board")
-        user = User(id=member.user_id, username=member.username)
-        return user, verified.expires_at, member.board_seq
+        return member, verified.expires_at
 
     async def _still_a_member(self, hub: Hub, db: Database, connection: Connection) -> None:
         """Checked again once in the room when events were delivered between the role's read and
@@ -181,10 +182,10 @@ class LiveBoardEndpoint:
         receive: Receive,
         connection: Connection,
         runner: CommandRunner,
-        user: User,
         settings: Settings,
         expiry: TokenExpiry,
     ) -> None:
+        actor: User | None = None  # made at the first command: most sockets never send one
         throttle = CommandThrottle(
             rate=settings.ws_commands_per_second, burst=settings.ws_command_burst
         )
@@ -230,13 +231,15 @@ class LiveBoardEndpoint:
                 expiry.expire()
                 continue
             if frame.type == "auth":
-                connection.push(self._renew(frame, user, settings, expiry))
+                connection.push(self._renew(frame, connection.user_id, settings, expiry))
                 continue
-            reply = await runner.run(actor=user, board_id=connection.board_id, frame=frame)
+            if actor is None:
+                actor = User(id=connection.user_id, username=connection.user["username"])
+            reply = await runner.run(actor=actor, board_id=connection.board_id, frame=frame)
             connection.push(reply)
 
     def _renew(
-        self, frame: ClientFrame, user: User, settings: Settings, expiry: TokenExpiry
+        self, frame: ClientFrame, user_id: int, settings: Settings, expiry: TokenExpiry
     ) -> str:
         """A fresh token of the same user moves the socket's expiry; anything else is refused."""
         try:
@@ -245,7 +248,7 @@ class LiveBoardEndpoint:
             return protocol.error(
                 ref=frame.ref, code="unauthorized", message="token invalid or expired"
             )
-        if verified.user_id != user.id:
+        if verified.user_id != user_id:
             return protocol.error(
                 ref=frame.ref, code="unauthorized", message="token of another user"
             )

@@ -23,7 +23,7 @@ import uvicorn
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
-from websockets.protocol import State
+from websockets.protocol import Protocol, State
 
 log = logging.getLogger("taskflow.realtime")
 
@@ -154,8 +154,12 @@ class FanoutProtocol(WebSocketsSansIOProtocol):
             extensions[WRITE_NOW] = self.write_now
 
     def start_keepalive(self) -> None:
-        # Called once the accept response is written: its headers are not needed again.
+        # Called once the accept response is written: its headers are not needed again, nor
+        # is the handshake's parser, whose frame holds the request for as long as it runs.
         self.__dict__.pop("response", None)
+        if self.conn.state is State.OPEN:
+            self.conn.parser = Protocol.parse(self.conn)
+            next(self.conn.parser)
         super().start_keepalive()
 
     def fast_path_available(self) -> bool:
