@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import Select, event, make_url, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import OperationalError
@@ -28,13 +31,18 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL; None for any other database and for an in-memory one."""
+    database = make_url(url).database if is_sqlite(url) else None
+    return None if database in (None, "", ":memory:") else database
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An engine with the pragmas and pool settings TaskFlow relies on for `url`'s database."""
     if is_sqlite(url):
-        in_memory = make_url(url).database in (None, "", ":memory:")
         pool: dict[str, Any] = (
             {}
-            if in_memory
+            if sqlite_file(url) is None
             else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 0, "pool_timeout": 30}
         )
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **pool)
@@ -86,6 +94,10 @@ class Database:
             self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
         self._compiled: dict[Select[*tuple[Any, ...]], tuple[str, tuple[str, ...]]] = {}
+        # SQLite's `read_once` connection: one aiosqlite thread of its own, opened at first use.
+        self._sqlite_file = sqlite_file(url)
+        self._reader: aiosqlite.Connection | None = None
+        self._reader_opening = asyncio.Lock()
 
     @property
     def is_sqlite(self) -> bool:
@@ -108,13 +120,20 @@ class Database:
         """The rows of one SELECT, on a snapshot of its own, with no transaction around it.
 
         The statement goes straight to the driver, compiled once per statement object: one
-        hand-off to aiosqlite's thread (one round trip on PostgreSQL) instead of a session's
-        BEGIN, cursor, execute, fetch, close and ROLLBACK. Rows come back as the driver gives
-        them, without SQLAlchemy's type processing: select plain integers and strings.
-        Driver errors are raised as SQLAlchemy's `OperationalError`.
+        hand-off to a SQLite connection kept for these reads (no pool checkout, no greenlet),
+        or one round trip on a pooled PostgreSQL connection, instead of a session's BEGIN,
+        cursor, execute, fetch, close and ROLLBACK. Rows come back as the driver gives them,
+        without SQLAlchemy's type processing: select plain integers and strings. Driver errors
+        are raised as SQLAlchemy's `OperationalError`.
         """
         sql, names = self._compiled.get(statement) or self._compile(statement)
         args = [params[name] for name in names]
+        if self._sqlite_file is not None:
+            reader = self._reader or await self._open_reader(self._sqlite_file)
+            try:
+                return list(await reader.execute_fetchall(sql, args))
+            except (sqlite3.Error, ValueError) as exc:  # ValueError: the connection is closed
+                raise OperationalError(sql, args, exc) from exc
         async with self.engine.connect() as conn:
             driver: Any = (await conn.get_raw_connection()).driver_connection
             try:
@@ -125,6 +144,15 @@ class Database:
                 # Whatever failed, the next reader gets a connection known to be good.
                 await conn.invalidate(exc)
                 raise OperationalError(sql, args, exc) from exc
+
+    async def _open_reader(self, path: str) -> aiosqlite.Connection:
+        async with self._reader_opening:
+            if self._reader is None:
+                # Autocommit: each SELECT reads the latest commit on a snapshot of its own.
+                reader = await aiosqlite.connect(path, timeout=30, isolation_level=None)
+                await reader.execute("PRAGMA busy_timeout=30000")
+                self._reader = reader
+            return self._reader
 
     def _compile(self, statement: Select[*tuple[Any, ...]]) -> tuple[str, tuple[str, ...]]:
         compiled = statement.compile(dialect=self.engine.dialect)
@@ -137,4 +165,7 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            await reader.close()
         await self.engine.dispose()

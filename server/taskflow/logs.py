@@ -71,8 +71,14 @@ def logging_config(level: str) -> dict[str, Any]:
         "loggers": {
             "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
             "uvicorn.error": {"level": level.upper()},
+            # websockets' INFO line per socket ("connection open") repeats uvicorn's "[accepted]".
+            "uvicorn.error.websockets": {"level": _quieter_than_info(level.upper())},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
             "taskflow": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
         },
         "root": {"handlers": ["stderr"], "level": "WARNING"},
     }
+
+
+def _quieter_than_info(level: str) -> str:
+    return "WARNING" if level == "INFO" else level

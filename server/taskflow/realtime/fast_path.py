@@ -26,6 +26,8 @@ from websockets.http11 import Request
 from websockets.protocol import Protocol, State
 
 log = logging.getLogger("taskflow.realtime")
+# websockets' own lines about a socket; `logs.logging_config` sets its level.
+HANDSHAKE_LOG = logging.getLogger("uvicorn.error.websockets")
 
 WRITE_NOW = "taskflow.write_now"
 WriteNow = Callable[[bytes], bool]
@@ -138,6 +140,7 @@ class FanoutProtocol(WebSocketsSansIOProtocol):
         super().__init__(*args, **kwargs)
         # What every idle socket keeps for hours: the lightest objects that answer uvicorn's calls.
         self.queue = Inbox()  # type: ignore[assignment]
+        self.conn.logger = HANDSHAKE_LOG
         self.writable = Flag()  # type: ignore[assignment]
         self.writable.set()
 
