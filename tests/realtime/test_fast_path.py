@@ -191,6 +191,27 @@ class CountingWriteNow:
         return False
 
 
+async def test_a_socket_that_keeps_up_has_no_queue_and_no_writer(served: Served) -> None:
+    async with served.socket() as (client, server):
+        connection = Connection(
+            send=server.send, board_id=1, user={"id": 1}, limit=100, write_now=server.write_now
+        )
+        connection.push("live", encode_text_frame("live"))  # before the hello: it must wait
+        assert connection.queue is not None and connection.writer is None
+        connection.prime(["hello"])
+        assert [await client.recv() for _ in range(2)] == ["hello", "live"]
+        assert connection.queue is None and connection.writer is None
+        connection.push("direct")
+        assert await client.recv() == "direct"
+        assert connection.queue is None and connection.writer is None
+        connection.close(1000)
+        assert connection.writer is not None  # a close is sent by a writer of its own
+        await asyncio.wait_for(connection.finish(), 5 * TIMEOUT_UNIT)
+        with pytest.raises(ConnectionClosed):
+            await client.recv()
+        assert client.close_code == 1000
+
+
 async def test_frames_keep_their_order_across_fast_path_and_queue(served: Served) -> None:
     async with served.socket(max_queue=1, max_size=None) as (client, server):
         assert server.write_now is not None

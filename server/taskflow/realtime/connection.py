@@ -79,7 +79,14 @@ class Connection:
         """Send `frame` after everything pushed before it; `wire` is its encoded frame, if known."""
         if self.close_code is not None:
             return
-        if self.opened and not self.queue and not self.sending and self._write_now(frame, wire):
+        write_now = self.write_now  # the hot path of every delivery: no call more than needed
+        if (
+            write_now is not None
+            and self.opened
+            and not self.queue
+            and not self.sending
+            and write_now(wire if wire is not None else encode_text_frame(frame))
+        ):
             return
         queue = self.queue
         if queue is None:

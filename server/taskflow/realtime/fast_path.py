@@ -10,16 +10,24 @@ the ordinary queue and writer, with their bound and the 4408 on overflow.
 `write_now` reads attributes that uvicorn does not promise to keep (`FAST_PATH_READS`). When a
 release renames one, the protocol stops publishing `write_now` and logs one warning: every
 socket then takes the queue-and-writer path, slower but losing nothing.
+
+An idle socket is what a crowd is made of, so the protocol also keeps less per socket: a
+receive queue and a `writable` flag without `asyncio`'s deques, no handshake objects after the
+accept, and a live-board socket runs its endpoint directly (the app's `LIVE_ROUTE` in the
+lifespan state), with no middleware frame suspended above it for hours.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar, cast
 
 import uvicorn
+from starlette.types import ASGIApp, Scope
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
@@ -31,6 +39,10 @@ HANDSHAKE_LOG = logging.getLogger("uvicorn.error.websockets")
 
 WRITE_NOW = "taskflow.write_now"
 WriteNow = Callable[[bytes], bool]
+# The lifespan-state key of the app's `LiveRoute`: the endpoint a socket's scope goes to
+# directly, without the app and its middleware, or None for the app to route it.
+LIVE_ROUTE = "taskflow.live_route"
+LiveRoute = Callable[[Scope], ASGIApp | None]
 
 # uvicorn's private attributes that `write_now` and `handle_parser_exception` read.
 FAST_PATH_READS: tuple[str, ...] = (
@@ -131,10 +143,13 @@ class FanoutProtocol(WebSocketsSansIOProtocol):
     `ws_max_size`, text that is not UTF-8), the close frame is followed by a half-close and
     the rest of the peer's data is read and dropped, so the peer receives the close code
     instead of a TCP reset (uvicorn closes the socket at once, with the peer's data unread).
+    A live-board socket goes straight to the endpoint the app publishes as `LIVE_ROUTE`.
     """
 
     fast_path_reads: tuple[str, ...] = FAST_PATH_READS
     _warned = False
+    # Each direct endpoint behind uvicorn's proxy-headers middleware, made once per process.
+    _proxied: ClassVar[weakref.WeakKeyDictionary[Any, Any]] = weakref.WeakKeyDictionary()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -150,11 +165,31 @@ class FanoutProtocol(WebSocketsSansIOProtocol):
         self.__dict__.pop("request", None)
         # A refused handshake (no Sec-WebSocket-Key, ...) was answered 400 before any scope.
         scope = getattr(self, "scope", None)
-        if scope is None or not self.fast_path_available():
+        if scope is None:
+            return
+        # Without the lifespan state (an older uvicorn, lifespan off) the app routes the socket.
+        route: LiveRoute | None = getattr(self, "app_state", {}).get(LIVE_ROUTE)
+        endpoint = route(scope) if route is not None else None
+        if endpoint is not None:
+            # Read by the socket's task when it starts, just created and not yet run.
+            self.app = self._behind_proxy_headers(endpoint)
+        if not self.fast_path_available():
             return
         extensions: dict[str, object] | None = scope.get("extensions")
         if extensions is not None:
             extensions[WRITE_NOW] = self.write_now
+
+    def _behind_proxy_headers(self, endpoint: ASGIApp) -> ASGIApp:
+        """`endpoint` as uvicorn serves its app: behind the proxy-headers middleware if on."""
+        if not isinstance(self.config.loaded_app, ProxyHeadersMiddleware):
+            return endpoint
+        proxied: ASGIApp | None = self._proxied.get(endpoint)
+        if proxied is None:
+            proxied = self._proxied[endpoint] = cast(
+                ASGIApp,
+                ProxyHeadersMiddleware(cast(Any, endpoint), self.config.forwarded_allow_ips),
+            )
+        return proxied
 
     def start_keepalive(self) -> None:
         # Called once the accept response is written: its headers are not needed again, nor
