@@ -37,10 +37,19 @@ class RedactSecrets(logging.Filter):
         if isinstance(record.args, tuple) and record.args:
             record.args = tuple(without_query(arg) for arg in record.args)
         message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        if may_hold_secret(message):
+            message = redact(message)
+        # Rendered once here: the formatter finds no arguments left to apply.
+        record.msg, record.args = message, None
         return True
+
+
+def may_hold_secret(text: str) -> bool:
+    """False only when none of the patterns of `redact` can match `text` (most lines)."""
+    if not text.isascii():  # case-insensitive matching beyond ASCII: let the patterns decide
+        return True
+    lowered = text.lower()
+    return "token" in lowered or "password" in lowered or "bearer" in lowered or "eyj" in lowered
 
 
 def logging_config(level: str) -> dict[str, Any]:
@@ -62,8 +71,14 @@ def logging_config(level: str) -> dict[str, Any]:
         "loggers": {
             "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
             "uvicorn.error": {"level": level.upper()},
+            # websockets' INFO line per socket ("connection open") repeats uvicorn's "[accepted]".
+            "uvicorn.error.websockets": {"level": _quieter_than_info(level.upper())},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
             "taskflow": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
         },
         "root": {"handlers": ["stderr"], "level": "WARNING"},
     }
+
+
+def _quieter_than_info(level: str) -> str:
+    return "WARNING" if level == "INFO" else level

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -30,9 +31,10 @@ from taskflow.errors_http import install_error_handlers
 from taskflow.housekeeping import Housekeeper
 from taskflow.models import Board
 from taskflow.ratelimit import AttemptStore, LoginLimiter, MemoryAttemptStore, RedisAttemptStore
-from taskflow.realtime.dispatch import LiveBoardDispatch
+from taskflow.realtime.dispatch import LiveBoardDispatch, LiveBoardRoute
 from taskflow.realtime.eventlog import EventLog
 from taskflow.realtime.factory import make_broker, make_presence
+from taskflow.realtime.fast_path import LIVE_ROUTE
 from taskflow.realtime.hub import Hub
 from taskflow.routes import accounts, activity, boards, columns, health, tasks
 from taskflow.write_limit import WriteLimiter
@@ -56,7 +58,7 @@ async def _adopt_legacy_activity(feed: MongoActivityFeed, db: Database) -> None:
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
     settings: Settings = app.state.settings
     async with AsyncExitStack() as stack:
         db = Database(settings.database_url)
@@ -117,7 +119,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stack.push_async_callback(housekeeper.stop)
         app.state.housekeeper = housekeeper
         log.info("taskflow %s ready (database %s)", __version__, db.engine.dialect.name)
-        yield
+        # FanoutProtocol finds the live-board route in the lifespan state.
+        yield {LIVE_ROUTE: LiveBoardRoute(app)}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

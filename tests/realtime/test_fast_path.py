@@ -191,6 +191,27 @@ class CountingWriteNow:
         return False
 
 
+async def test_a_socket_that_keeps_up_has_no_queue_and_no_writer(served: Served) -> None:
+    async with served.socket() as (client, server):
+        connection = Connection(
+            send=server.send, board_id=1, user={"id": 1}, limit=100, write_now=server.write_now
+        )
+        connection.push("live", encode_text_frame("live"))  # before the hello: it must wait
+        assert connection.queue is not None and connection.writer is None
+        connection.prime(["hello"])
+        assert [await client.recv() for _ in range(2)] == ["hello", "live"]
+        assert connection.queue is None and connection.writer is None
+        connection.push("direct")
+        assert await client.recv() == "direct"
+        assert connection.queue is None and connection.writer is None
+        connection.close(1000)
+        assert connection.writer is not None  # a close is sent by a writer of its own
+        await asyncio.wait_for(connection.finish(), 5 * TIMEOUT_UNIT)
+        with pytest.raises(ConnectionClosed):
+            await client.recv()
+        assert client.close_code == 1000
+
+
 async def test_frames_keep_their_order_across_fast_path_and_queue(served: Served) -> None:
     async with served.socket(max_queue=1, max_size=None) as (client, server):
         assert server.write_now is not None
@@ -198,7 +219,6 @@ async def test_frames_keep_their_order_across_fast_path_and_queue(served: Served
         connection = Connection(
             send=server.send, board_id=1, user={"id": 1}, limit=100_000, write_now=counting
         )
-        writer = asyncio.create_task(connection.run_writer())
         connection.prime([])
         frames = [f"{index:06d}" + "x" * BIG for index in range(400)]
 
@@ -224,7 +244,7 @@ async def test_frames_keep_their_order_across_fast_path_and_queue(served: Served
         assert await client.recv() == "tail"
         assert counting.taken == taken + 1
         connection.close(1000)
-        await asyncio.wait_for(writer, 5 * TIMEOUT_UNIT)
+        await asyncio.wait_for(connection.finish(), 5 * TIMEOUT_UNIT)
 
 
 class RenamedUvicorn(FanoutProtocol):
@@ -284,7 +304,6 @@ async def test_a_renamed_attribute_sends_every_frame_through_the_queue_with_one_
                 async with running.socket() as (client, server):
                     assert server.write_now is None
                     connection = Connection(send=server.send, board_id=1, user={"id": 1}, limit=100)
-                    writer = asyncio.create_task(connection.run_writer())
                     connection.prime(["hello"])
                     for index in range(20):
                         frame = f"frame {index}"
@@ -294,7 +313,7 @@ async def test_a_renamed_attribute_sends_every_frame_through_the_queue_with_one_
                         *(f"frame {index}" for index in range(20)),
                     ]
                     connection.close(1000)
-                    await asyncio.wait_for(writer, 5 * TIMEOUT_UNIT)
+                    await asyncio.wait_for(connection.finish(), 5 * TIMEOUT_UNIT)
     assert len(seen.messages) == 1 and "renamed_by_a_new_uvicorn" in seen.messages[0], seen.messages
 
 
@@ -313,7 +332,6 @@ async def exchange_on_another_shape(served: Served) -> None:
         connection = Connection(
             send=server.send, board_id=1, user={"id": 1}, limit=100, write_now=write_now
         )
-        writer = asyncio.create_task(connection.run_writer())
         connection.prime([])
         connection.push("before", encode_text_frame("before"))
         # As if a uvicorn release changed the type of `writable`: present, but not an Event.
@@ -327,7 +345,7 @@ async def exchange_on_another_shape(served: Served) -> None:
             "after 2",
         ]
         connection.close(1000)
-        await asyncio.wait_for(writer, 5 * TIMEOUT_UNIT)
+        await asyncio.wait_for(connection.finish(), 5 * TIMEOUT_UNIT)
 
 
 async def test_an_oversize_frame_is_answered_with_its_close_code_not_a_reset(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import jwt
+from fastapi import FastAPI
 from sqlalchemy import update
 
 from taskflow.config import Settings
@@ -287,3 +289,33 @@ async def test_a_rebalance_reaches_every_socket_as_one_event_before_the_move(
     assert verbs == [(5, "task.moved"), (4, "tasks.rebalanced")]
     await watcher.close()
     await actor.close()
+
+
+def awaited_frames(task: asyncio.Task[Any]) -> list[str]:
+    """The qualified names of the coroutines a task is suspended in, outermost first."""
+    names = []
+    coroutine: Any = task.get_coro()
+    while coroutine is not None and hasattr(coroutine, "cr_code"):
+        names.append(coroutine.cr_code.co_qualname)
+        coroutine = coroutine.cr_await
+    return names
+
+
+async def test_a_live_socket_waits_under_no_middleware_frame(
+    app_and_url: tuple[FastAPI, str], owner_on_app: Account
+) -> None:
+    _, url = app_and_url
+    async with httpx.AsyncClient(base_url=url) as http:
+        board = await new_board(http, owner_on_app)
+    live = await join(url, board["id"], owner_on_app)
+    stacks = [awaited_frames(task) for task in asyncio.all_tasks()]
+    socket_stacks = [names for names in stacks if "LiveBoardEndpoint._read" in names]
+    assert len(socket_stacks) == 1, stacks
+    middleware = {"FastAPI.__call__", "Starlette.__call__", "LiveBoardDispatch.__call__"}
+    assert not middleware & set(socket_stacks[0]), socket_stacks[0]
+    # Still a live socket behind uvicorn's proxy-headers middleware, as the app would be.
+    assert socket_stacks[0][:2] == [
+        "WebSocketsSansIOProtocol.run_asgi",
+        "ProxyHeadersMiddleware.__call__",
+    ]
+    await live.close()

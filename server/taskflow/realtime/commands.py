@@ -52,6 +52,8 @@ def _version(data: dict[str, Any]) -> int | None:
 class CommandRunner:
     """Runs one command in its own transaction, as the socket's user, on the socket's board."""
 
+    __slots__ = ("commit", "db")
+
     def __init__(self, *, db: Database, commit: Committer) -> None:
         self.db = db
         self.commit = commit

@@ -6,8 +6,6 @@ lifetime of a socket, and the writer talks to the server's `send` without extra 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +29,7 @@ from taskflow.realtime.protocol import BadFrame, ClientFrame, parse_client_frame
 from taskflow.realtime.throttle import CommandThrottle, Verdict
 from taskflow.realtime.token_expiry import TokenExpiry
 from taskflow.security import verify_token
-from taskflow.services.access import member_role
+from taskflow.services.members import Membership, membership
 
 log = logging.getLogger("taskflow.realtime")
 # Infrastructure failures while admitting a socket: the client should simply try again.
@@ -71,15 +69,19 @@ class LiveBoardEndpoint:
             return
         # Accept first, so a browser learns why through the close code instead of a failed handshake.
         await send({"type": "websocket.accept"})
+        # uvicorn and every frame above keep the scope as long as the socket: its headers,
+        # read by the handshake and the proxy middleware, are read by no one from here on.
+        scope["headers"] = []
         try:
             query = _query(scope)
             since = _since(query)
-            user, expires_at = await self._authorize(
-                state.db, settings, query.get("token"), board_id
+            member, expires_at = await self._authorize(
+                state.db, settings, query.pop("token", None), board_id
             )
-            if hub.sockets_of(user.id) >= settings.ws_connections_per_user:
+            del query
+            if hub.sockets_of(member.user_id) >= settings.ws_connections_per_user:
                 raise Refused(protocol.CLOSE_TRY_AGAIN_LATER, "too many connections for this user")
-            user_ref = {"id": user.id, "username": user.username}
+            user_ref = {"id": member.user_id, "username": member.username}
             write_now = scope.get("extensions", {}).get(WRITE_NOW)
             connection = hub.connection(
                 send=send, board_id=board_id, user=user_ref, write_now=write_now
@@ -88,33 +90,31 @@ class LiveBoardEndpoint:
                 seq = await hub.join(connection)
             except NotFound:
                 raise Refused(protocol.CLOSE_NOT_FOUND, "no such board") from None
-            await self._still_a_member(hub, state.db, connection)
+            if member.board_seq is None or seq > member.board_seq:
+                await self._still_a_member(hub, state.db, connection)
         except Refused as refused:
             await send({"type": "websocket.close", "code": refused.code, "reason": refused.reason})
             return
         except UNAVAILABLE as exc:
             await self._refuse_unavailable(send, exc)
             return
-        writer: asyncio.Task[None] | None = None
         expiry = TokenExpiry(connection, expires_at)
         try:
             opening = await self._opening_frames(
                 hub, state.event_log, board_id, seq, since, user_ref
             )
             connection.prime(opening)
-            writer = asyncio.create_task(connection.run_writer())
+            del opening  # what stays in this frame stays as long as the socket
             runner = CommandRunner(db=state.db, commit=state.committer)
-            await self._read(receive, connection, runner, user, settings, expiry)
+            await self._read(receive, connection, runner, settings, expiry)
         except UNAVAILABLE as exc:
-            if writer is None:
-                await self._refuse_unavailable(send, exc)
-            else:
+            if connection.opened:
                 raise
+            await self._refuse_unavailable(send, exc)
         finally:
             expiry.cancel()
             await hub.leave(connection)
-            if writer is not None:
-                await self._finish_writer(writer, connection)
+            await connection.finish()
 
     async def _refuse_unavailable(self, send: Send, exc: BaseException) -> None:
         log.warning("refusing a socket, database unavailable: %s", type(exc).__name__)
@@ -128,33 +128,33 @@ class LiveBoardEndpoint:
 
     async def _authorize(
         self, db: Database, settings: Settings, token: str | None, board_id: int
-    ) -> tuple[User, float]:
-        """The token's user, if a member of the board, and when the token expires."""
+    ) -> tuple[Membership, float]:
+        """The token's user as a member of the board (with the board's seq read with the role),
+        and when the token expires."""
         if not token:
             raise Refused(protocol.CLOSE_UNAUTHORIZED, "token missing")
         try:
             verified = verify_token(token, secret=settings.secret_key)
         except Unauthorized:
             raise Refused(protocol.CLOSE_UNAUTHORIZED, "token invalid or expired") from None
-        async with db.session() as tx:
-            user = await tx.get(User, verified.user_id)
-            if user is None:
-                raise Refused(protocol.CLOSE_UNAUTHORIZED, "token invalid or expired")
-            if await member_role(tx=tx, board_id=board_id, user_id=user.id) is None:
-                raise Refused(protocol.CLOSE_NOT_FOUND, "no such board")
-        return user, verified.expires_at
+        member = await membership(db=db, user_id=verified.user_id, board_id=board_id)
+        if member is None:
+            raise Refused(protocol.CLOSE_UNAUTHORIZED, "token invalid or expired")
+        if member.role is None or member.board_seq is None:
+            raise Refused(protocol.CLOSE_NOT_FOUND, "no such board")
+        return member, verified.expires_at
 
     async def _still_a_member(self, hub: Hub, db: Database, connection: Connection) -> None:
-        """Checked again once in the room: a removal committed after `_authorize` and before
-        the join was absorbed into the hello's seq, so its event will never evict this socket.
-        Any later removal is delivered to the room. Either way the socket cannot stay."""
+        """Checked again once in the room when events were delivered between the role's read and
+        the join (the hello's seq is past the seq read with the role): one of them may have
+        removed the user, and it will never reach this socket. A removal after the role's read
+        and not yet delivered at the join is delivered to the room, and evicts the socket."""
         admitted = False
         try:
-            async with db.session() as tx:
-                role = await member_role(
-                    tx=tx, board_id=connection.board_id, user_id=connection.user_id
-                )
-            if role is None:
+            member = await membership(
+                db=db, user_id=connection.user_id, board_id=connection.board_id
+            )
+            if member is None or member.role is None:
                 raise Refused(protocol.CLOSE_NOT_FOUND, "no such board")
             admitted = True
         finally:
@@ -182,10 +182,10 @@ class LiveBoardEndpoint:
         receive: Receive,
         connection: Connection,
         runner: CommandRunner,
-        user: User,
         settings: Settings,
         expiry: TokenExpiry,
     ) -> None:
+        actor: User | None = None  # made at the first command: most sockets never send one
         throttle = CommandThrottle(
             rate=settings.ws_commands_per_second, burst=settings.ws_command_burst
         )
@@ -231,13 +231,15 @@ class LiveBoardEndpoint:
                 expiry.expire()
                 continue
             if frame.type == "auth":
-                connection.push(self._renew(frame, user, settings, expiry))
+                connection.push(self._renew(frame, connection.user_id, settings, expiry))
                 continue
-            reply = await runner.run(actor=user, board_id=connection.board_id, frame=frame)
+            if actor is None:
+                actor = User(id=connection.user_id, username=connection.user["username"])
+            reply = await runner.run(actor=actor, board_id=connection.board_id, frame=frame)
             connection.push(reply)
 
     def _renew(
-        self, frame: ClientFrame, user: User, settings: Settings, expiry: TokenExpiry
+        self, frame: ClientFrame, user_id: int, settings: Settings, expiry: TokenExpiry
     ) -> str:
         """A fresh token of the same user moves the socket's expiry; anything else is refused."""
         try:
@@ -246,19 +248,10 @@ class LiveBoardEndpoint:
             return protocol.error(
                 ref=frame.ref, code="unauthorized", message="token invalid or expired"
             )
-        if verified.user_id != user.id:
+        if verified.user_id != user_id:
             return protocol.error(
                 ref=frame.ref, code="unauthorized", message="token of another user"
             )
         expiry.move(verified.expires_at)
         expires = datetime.fromtimestamp(verified.expires_at, UTC).isoformat()
         return protocol.ack(ref=frame.ref, seq=None, data={"expires_at": expires})
-
-    async def _finish_writer(self, writer: asyncio.Task[None], connection: Connection) -> None:
-        if connection.closing and not writer.done():
-            # Let a server-side close (4408, 4410, ...) reach the client, but never wait long.
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(writer), 2.0)
-        writer.cancel()
-        with contextlib.suppress(BaseException):
-            await writer

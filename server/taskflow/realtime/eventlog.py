@@ -37,13 +37,13 @@ class EventLog:
     async def heads(self, board_ids: Collection[int]) -> dict[int, int]:
         if not board_ids:
             return {}
-        async with self.db.session() as tx:
+        async with self.db.read_session() as tx:
             rows = await tx.execute(select(Board.id, Board.seq).where(Board.id.in_(board_ids)))
             return {int(board_id): int(seq) for board_id, seq in rows.all()}
 
     async def frames(self, board_id: int, *, after: int, upto: int) -> list[tuple[int, str]]:
         """(seq, frame) for after < seq <= upto, as far as they are still kept."""
-        async with self.db.session() as tx:
+        async with self.db.read_session() as tx:
             return await read_frames(tx, board_id=board_id, after_seq=after, upto_seq=upto)
 
     async def replay(self, board_id: int, *, since: int, head: int) -> list[str] | None:
@@ -62,7 +62,7 @@ class EventLog:
         return [frame for _, frame in frames]
 
     async def _size(self, board_id: int, after: int, upto: int) -> int:
-        async with self.db.session() as tx:
+        async with self.db.read_session() as tx:
             size = await tx.scalar(
                 select(func.coalesce(func.sum(func.length(BoardEvent.frame)), 0)).where(
                     BoardEvent.board_id == board_id, BoardEvent.seq > after, BoardEvent.seq <= upto
@@ -71,5 +71,5 @@ class EventLog:
         return int(size or 0)
 
     async def oldest(self, board_id: int) -> int | None:
-        async with self.db.session() as tx:
+        async with self.db.read_session() as tx:
             return await oldest_kept_seq(tx, board_id=board_id)

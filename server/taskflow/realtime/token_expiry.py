@@ -16,6 +16,8 @@ from taskflow.realtime.protocol import CLOSE_UNAUTHORIZED
 class TokenExpiry:
     """Closes `connection` with 4401 when the token it was opened (or renewed) with expires."""
 
+    __slots__ = ("_timer", "connection", "expires_at")
+
     def __init__(self, connection: Connection, expires_at: float) -> None:
         self.connection = connection
         self.expires_at = expires_at

@@ -2,15 +2,47 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskflow.database import Database
 from taskflow.errors import Conflict, Invalid, NotFound
-from taskflow.models import Member, Task, User
+from taskflow.models import Board, Member, Task, User
 from taskflow.schemas import MemberAdd, MemberPublic
 from taskflow.services.access import OWNER, OWNER_ONLY, claim_seq_as, member_data, task_data
 from taskflow.services.events import Activity, Event, claim_next_seq, record_event
 from taskflow.types import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A user as a board sees them: their role (None if not a member) and the board's seq."""
+
+    user_id: int
+    username: str
+    role: str | None
+    board_seq: int | None
+
+
+# The user, their role on the board and the board's seq, all from one snapshot.
+_MEMBERSHIP = (
+    select(User.id, User.username, Member.role, Board.seq)
+    .select_from(User)
+    .outerjoin(Member, and_(Member.user_id == User.id, Member.board_id == bindparam("board_id")))
+    .outerjoin(Board, Board.id == Member.board_id)
+    .where(User.id == bindparam("user_id"))
+)
+
+
+async def membership(*, db: Database, user_id: int, board_id: int) -> Membership | None:
+    """The user's membership of the board in one statement; None if there is no such user."""
+    rows = await db.read_once(_MEMBERSHIP, {"user_id": user_id, "board_id": board_id})
+    if not rows:
+        return None
+    found_id, username, role, seq = rows[0]
+    return Membership(int(found_id), str(username), role, None if seq is None else int(seq))
 
 
 async def add_member(
