@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from taskflow.sqlite_driver import OneHopDBAPI
+from taskflow.sqlite_driver import OneHopConnection, OneHopDBAPI
 
 # SQLite connections for read sessions, each an aiosqlite thread, kept for good: a burst waits
 # for one rather than opening (and closing again) a thread, four PRAGMAs and all, per overflow.
@@ -86,14 +86,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        driver: OneHopConnection = conn.connection.dbapi_connection
         if conn.get_execution_options().get(READ_ONLY):
             # A reader never upgrades to a writer, so it cannot deadlock with one; under WAL it
             # reads the snapshot of its first SELECT without waiting for the write lock.
-            conn.exec_driver_sql("BEGIN")
+            driver.begin_with("BEGIN")
             return
         # SQLite has one writer; taking the write lock up front avoids the deadlock of two
         # readers upgrading at once, and makes every transaction see the latest commit.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        driver.begin_with("BEGIN IMMEDIATE")
 
 
 class Database:

@@ -5,8 +5,12 @@ makes four per statement (open a cursor, execute, fetch all, close), and each wa
 worker and then the event loop. Measured, those wake-ups were a quarter of a write's CPU. This
 cursor does the same four steps in one function on the worker thread, and keeps what
 SQLAlchemy reads afterwards (rows, description, rowcount, lastrowid). Everything else -
-connections, commit, rollback, errors, the worker thread itself - is SQLAlchemy's and
-aiosqlite's own.
+connections, errors, the worker thread itself - is SQLAlchemy's and aiosqlite's own.
+
+A transaction's BEGIN travels with its first statement (`begin_with`), and a commit or
+rollback with no transaction open on SQLite (nothing ran, or the pool's reset of a connection
+already committed) is not sent at all. The hand-offs matter beyond their CPU: SQLite has one
+writer, so a write transaction holds it for as many event-loop turns as it has hand-offs.
 
 It reaches into aiosqlite's `_tx` queue and `_conn`, as SQLAlchemy's own adapter does for its
 isolation-level setter; `tests/test_sqlite_driver.py` pins the behaviour it relies on.
@@ -29,11 +33,16 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util.concurrency import await_
 
-_Outcome = tuple[Any, int, int | None, list[Any] | None]
+# description, rowcount, lastrowid, rows, and whether a transaction is open afterwards.
+_Outcome = tuple[Any, int, int | None, list[Any] | None, bool]
 
 
-def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
-    """On the worker thread: execute, fetch every row, close; what the cursor reports after."""
+def _run(
+    conn: sqlite3.Connection, begin: str | None, operation: str, parameters: Any, many: bool
+) -> _Outcome:
+    """On the worker thread: begin if asked, execute, fetch every row, close; what is left."""
+    if begin is not None:
+        conn.execute(begin)
     cursor = conn.cursor()
     try:
         if many:
@@ -44,7 +53,7 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) 
             cursor.execute(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else None
-        return description, cursor.rowcount, cursor.lastrowid, rows
+        return description, cursor.rowcount, cursor.lastrowid, rows, conn.in_transaction
     finally:
         cursor.close()
 
@@ -109,17 +118,44 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         if not aio._running or aio._connection is None:
             raise ValueError("Connection closed")
         future: asyncio.Future[_Outcome] = asyncio.get_running_loop().create_future()
-        job = partial(_run, aio._conn, operation, parameters, many)
-        async with self._adapt_connection._execute_mutex:
+        connection: OneHopConnection = self._adapt_connection  # type: ignore[assignment]
+        async with connection._execute_mutex:
+            begin, connection._pending_begin = connection._pending_begin, None
+            job = partial(_run, aio._conn, begin, operation, parameters, many)
+            # Until the answer is in, assume a transaction is open: a failed or cancelled
+            # statement then still gets its rollback sent.
+            connection._in_transaction = True
             aio._tx.put_nowait((future, job))
-            description, rowcount, lastrowid, rows = await future
+            description, rowcount, lastrowid, rows, in_transaction = await future
+        connection._in_transaction = in_transaction
         self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
         self._rows = collections.deque(rows) if rows else collections.deque()
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_in_transaction", "_pending_begin")
     _cursor_cls = OneHopCursor  # type: ignore[assignment]  # a subclass; mypy reads it as invariant
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._pending_begin: str | None = None
+        self._in_transaction = False
+
+    def begin_with(self, statement: str) -> None:
+        """Start a transaction with `statement` (a BEGIN), sent together with the next statement."""
+        self._pending_begin = statement
+
+    def commit(self) -> None:
+        self._pending_begin = None
+        if self._in_transaction:
+            super().commit()
+            self._in_transaction = False
+
+    def rollback(self) -> None:
+        self._pending_begin = None
+        if self._in_transaction:
+            super().rollback()
+            self._in_transaction = False
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
