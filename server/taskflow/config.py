@@ -22,7 +22,10 @@ class Settings(BaseSettings):
     mongodb_uri: str = ""
     mongodb_database: str = "taskflow"
     secret_key: str = DEV_SECRET_KEY
-    access_token_expire_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
+    # Fractional minutes, so a test can run on a token of a few seconds.
+    access_token_expire_minutes: float = Field(default=60.0, gt=0, le=60 * 24 * 30)
+    session_idle_days: float = Field(default=30.0, gt=0)
+    session_max_days: float = Field(default=90.0, gt=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     client_dir: str = str(REPO_CLIENT_DIR)
     replica_id: str = ""

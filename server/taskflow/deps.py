@@ -16,7 +16,8 @@ from taskflow.commit import Committer
 from taskflow.config import Settings
 from taskflow.errors import Unauthorized
 from taskflow.models import User
-from taskflow.security import user_id_from_token
+from taskflow.security import VerifiedToken, verify_token
+from taskflow.services.sessions import is_alive
 from taskflow.write_limit import WriteLimiter
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
@@ -46,21 +47,29 @@ CommitDep = Annotated[Committer, Depends(get_committer)]
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def get_current_user(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    token: str | None = Depends(oauth2_scheme),
-) -> User:
-    """The signed-in user; a write (any other method) also counts against the user's rate."""
+async def get_access_token(
+    settings: SettingsDep, token: str | None = Depends(oauth2_scheme)
+) -> VerifiedToken:
     if not token:
         raise Unauthorized("not authenticated")
-    user_id = user_id_from_token(token, secret=settings.secret_key)
+    return verify_token(token, secret=settings.secret_key)
+
+
+AccessToken = Annotated[VerifiedToken, Depends(get_access_token)]
+
+
+async def get_current_user(request: Request, session: SessionDep, token: AccessToken) -> User:
+    """The signed-in user; a write (any other method) also counts against the user's rate."""
+    user_id = token.user_id
     if request.method not in READ_METHODS:
         limiter: WriteLimiter = request.app.state.write_limiter
         limiter.admit(user_id)
     user = await session.get(User, user_id)
     if user is None:
+        raise Unauthorized("invalid or expired token")
+    if token.session_id is not None and not await is_alive(
+        tx=session, session_id=token.session_id, user_id=user_id
+    ):
         raise Unauthorized("invalid or expired token")
     return user
 

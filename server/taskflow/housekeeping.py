@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from taskflow.config import Settings
 from taskflow.database import Database
-from taskflow.services import idempotency
+from taskflow.services import idempotency, sessions
 from taskflow.services.events import Retention, prune_events
 from taskflow.tasks import sleep_unless, stop_gracefully
 
@@ -67,6 +67,7 @@ class Housekeeper:
         async with self._db.session() as tx:
             keys = await idempotency.forget_expired(tx, ttl=self.idempotency_ttl)
             events = await prune_events(tx, retention=self.retention)
+            await sessions.forget_expired(tx)
             await tx.commit()
         return Purged(idempotency_keys=keys, events=events)
 

@@ -84,6 +84,18 @@ class Token(BaseModel):
     expires_in: int
 
 
+class SessionPublic(Output):
+    """A signed-in device as its owner sees it; never its refresh credential or hash."""
+
+    id: int
+    device: str
+    user_agent: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    current: bool = False
+
+
 # Boards
 
 

@@ -38,16 +38,27 @@ class IssuedToken:
     expires_in: int
 
 
-def issue_token(*, user_id: int, secret: str, minutes: int) -> IssuedToken:
+def issue_token(
+    *, user_id: int, secret: str, minutes: float, session_id: int | None = None
+) -> IssuedToken:
+    """A signed access token; `sid` names the server-side session it belongs to (if any)."""
     now = datetime.now(UTC)
-    claims = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=minutes)}
-    return IssuedToken(jwt.encode(claims, secret, algorithm=ALGORITHM), minutes * 60)
+    claims: dict[str, object] = {
+        "sub": str(user_id),
+        "iat": now,
+        "exp": now + timedelta(minutes=minutes),
+    }
+    if session_id is not None:
+        claims["sid"] = str(session_id)
+    expires_in = max(1, round(minutes * 60))
+    return IssuedToken(jwt.encode(claims, secret, algorithm=ALGORITHM), expires_in)
 
 
 @dataclass(frozen=True, slots=True)
 class VerifiedToken:
     user_id: int
     expires_at: float  # seconds since the epoch
+    session_id: int | None = None  # None: a token from before sessions (valid until it expires)
 
 
 def verify_token(token: str, *, secret: str) -> VerifiedToken:
@@ -56,7 +67,10 @@ def verify_token(token: str, *, secret: str) -> VerifiedToken:
         claims = jwt.decode(
             token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "iat"]}
         )
-        return VerifiedToken(int(claims["sub"]), float(claims["exp"]))
+        sid = claims.get("sid")
+        return VerifiedToken(
+            int(claims["sub"]), float(claims["exp"]), None if sid is None else int(sid)
+        )
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise Unauthorized("invalid or expired token") from exc
 

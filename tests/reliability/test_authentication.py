@@ -88,6 +88,7 @@ async def test_forged_tokens_are_refused_on_every_route_and_the_socket(
             "column_id": board["columns"][0]["id"],
             "task_id": task["id"],
             "user_id": owner.id,
+            "session_id": 1,
         }
         schema = (await http.get("/openapi.json")).json()
         seq = (await http.get(f"/api/boards/{board['id']}", headers=owner.headers)).json()["seq"]

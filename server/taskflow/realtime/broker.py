@@ -9,6 +9,10 @@ MessageHandler = Callable[[str, bytes], Awaitable[None]]
 ReconnectHandler = Callable[[], Awaitable[None]]
 
 
+# Ended sessions, so that every replica closes their sockets.
+SESSIONS_CHANNEL = "taskflow:sessions"
+
+
 def board_channel(board_id: int) -> str:
     return f"taskflow:board:{board_id}"
 

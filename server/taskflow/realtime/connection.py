@@ -39,6 +39,7 @@ class Connection:
         "queue",
         "send",
         "sending",
+        "session_id",
         "user",
         "write_now",
         "writer",
@@ -52,8 +53,11 @@ class Connection:
         user: dict[str, Any],
         limit: int,
         write_now: WriteNow | None = None,
+        session_id: int | None = None,
     ) -> None:
         self.send = send
+        # The server-side session of the socket's token: ending it closes the socket (4401).
+        self.session_id = session_id
         self.write_now = write_now
         # Live frames wait until the opening frames (hello, replay) went out.
         self.opened = False

@@ -28,8 +28,9 @@ from taskflow.realtime.hub import Hub
 from taskflow.realtime.protocol import BadFrame, ClientFrame, parse_client_frame
 from taskflow.realtime.throttle import CommandThrottle, Verdict
 from taskflow.realtime.token_expiry import TokenExpiry
-from taskflow.security import verify_token
+from taskflow.security import VerifiedToken, verify_token
 from taskflow.services.members import Membership, membership
+from taskflow.services.sessions import is_alive
 
 log = logging.getLogger("taskflow.realtime")
 # Infrastructure failures while admitting a socket: the client should simply try again.
@@ -75,7 +76,7 @@ class LiveBoardEndpoint:
         try:
             query = _query(scope)
             since = _since(query)
-            member, expires_at = await self._authorize(
+            member, verified = await self._authorize(
                 state.db, settings, query.pop("token", None), board_id
             )
             del query
@@ -84,7 +85,11 @@ class LiveBoardEndpoint:
             user_ref = {"id": member.user_id, "username": member.username}
             write_now = scope.get("extensions", {}).get(WRITE_NOW)
             connection = hub.connection(
-                send=send, board_id=board_id, user=user_ref, write_now=write_now
+                send=send,
+                board_id=board_id,
+                user=user_ref,
+                write_now=write_now,
+                session_id=verified.session_id,
             )
             try:
                 seq = await hub.join(connection)
@@ -98,7 +103,7 @@ class LiveBoardEndpoint:
         except UNAVAILABLE as exc:
             await self._refuse_unavailable(send, exc)
             return
-        expiry = TokenExpiry(connection, expires_at)
+        expiry = TokenExpiry(connection, verified.expires_at)
         try:
             opening = await self._opening_frames(
                 hub, state.event_log, board_id, seq, since, user_ref
@@ -128,9 +133,9 @@ class LiveBoardEndpoint:
 
     async def _authorize(
         self, db: Database, settings: Settings, token: str | None, board_id: int
-    ) -> tuple[Membership, float]:
+    ) -> tuple[Membership, VerifiedToken]:
         """The token's user as a member of the board (with the board's seq read with the role),
-        and when the token expires."""
+        and the token (its expiry, its session)."""
         if not token:
             raise Refused(protocol.CLOSE_UNAUTHORIZED, "token missing")
         try:
@@ -140,9 +145,11 @@ class LiveBoardEndpoint:
         member = await membership(db=db, user_id=verified.user_id, board_id=board_id)
         if member is None:
             raise Refused(protocol.CLOSE_UNAUTHORIZED, "token invalid or expired")
+        if not await _session_alive(db, verified):
+            raise Refused(protocol.CLOSE_UNAUTHORIZED, "session ended")
         if member.role is None or member.board_seq is None:
             raise Refused(protocol.CLOSE_NOT_FOUND, "no such board")
-        return member, verified.expires_at
+        return member, verified
 
     async def _still_a_member(self, hub: Hub, db: Database, connection: Connection) -> None:
         """Checked again once in the room when events were delivered between the role's read and
@@ -231,27 +238,44 @@ class LiveBoardEndpoint:
                 expiry.expire()
                 continue
             if frame.type == "auth":
-                connection.push(self._renew(frame, connection.user_id, settings, expiry))
+                connection.push(await self._renew(frame, connection, runner.db, settings, expiry))
                 continue
             if actor is None:
                 actor = User(id=connection.user_id, username=connection.user["username"])
             reply = await runner.run(actor=actor, board_id=connection.board_id, frame=frame)
             connection.push(reply)
 
-    def _renew(
-        self, frame: ClientFrame, user_id: int, settings: Settings, expiry: TokenExpiry
+    async def _renew(
+        self,
+        frame: ClientFrame,
+        connection: Connection,
+        db: Database,
+        settings: Settings,
+        expiry: TokenExpiry,
     ) -> str:
-        """A fresh token of the same user moves the socket's expiry; anything else is refused."""
+        """A fresh token of the same user, of a live session, moves the socket's expiry (and
+        its session to the token's); anything else is refused and changes nothing."""
         try:
             verified = verify_token(frame.data["token"], secret=settings.secret_key)
         except Unauthorized:
             return protocol.error(
                 ref=frame.ref, code="unauthorized", message="token invalid or expired"
             )
-        if verified.user_id != user_id:
+        if verified.user_id != connection.user_id:
             return protocol.error(
                 ref=frame.ref, code="unauthorized", message="token of another user"
             )
+        if not await _session_alive(db, verified):
+            return protocol.error(ref=frame.ref, code="unauthorized", message="session ended")
+        connection.session_id = verified.session_id
         expiry.move(verified.expires_at)
         expires = datetime.fromtimestamp(verified.expires_at, UTC).isoformat()
         return protocol.ack(ref=frame.ref, seq=None, data={"expires_at": expires})
+
+
+async def _session_alive(db: Database, token: VerifiedToken) -> bool:
+    """A token without a session (issued before sessions existed) stands until it expires."""
+    if token.session_id is None:
+        return True
+    async with db.read_session() as tx:
+        return await is_alive(tx=tx, session_id=token.session_id, user_id=token.user_id)

@@ -19,7 +19,7 @@ from taskflow.metrics import (
     WS_ROOMS,
 )
 from taskflow.realtime import protocol
-from taskflow.realtime.broker import Broker, board_channel, board_of_channel
+from taskflow.realtime.broker import SESSIONS_CHANNEL, Broker, board_channel, board_of_channel
 from taskflow.realtime.connection import Connection
 from taskflow.realtime.eventlog import EventLog
 from taskflow.realtime.fast_path import WriteNow, encode_text_frame
@@ -126,6 +126,7 @@ class Hub:
 
     async def start(self) -> None:
         await self.broker.connect()
+        await self.broker.subscribe(SESSIONS_CHANNEL)
         self._spawn(self._sweep_forever())
         if self.presence.needs_refresh:
             self._spawn(self._refresh_presence_forever())
@@ -142,10 +143,21 @@ class Hub:
     # Subscribers
 
     def connection(
-        self, *, send: Any, board_id: int, user: UserRef, write_now: WriteNow | None = None
+        self,
+        *,
+        send: Any,
+        board_id: int,
+        user: UserRef,
+        write_now: WriteNow | None = None,
+        session_id: int | None = None,
     ) -> Connection:
         return Connection(
-            send=send, board_id=board_id, user=user, limit=self.queue_limit, write_now=write_now
+            send=send,
+            board_id=board_id,
+            user=user,
+            limit=self.queue_limit,
+            write_now=write_now,
+            session_id=session_id,
         )
 
     def sockets_of(self, user_id: int) -> int:
@@ -212,7 +224,32 @@ class Hub:
         except Exception as exc:  # the sweep of every replica delivers it from the log instead
             log.warning("publish of board %s seq %s failed: %s", event.board_id, event.seq, exc)
 
+    # Sessions
+
+    async def end_sessions(self, *, user_id: int, session_ids: list[int]) -> None:
+        """Close (4401) the user's sockets of these sessions here, and on every other replica."""
+        notice = orjson.dumps({"user_id": user_id, "session_ids": session_ids})
+        self._close_sessions(notice)
+        try:
+            await asyncio.wait_for(self.broker.publish(SESSIONS_CHANNEL, notice), PUBLISH_TIMEOUT)
+        except Exception as exc:  # those sockets still close when their token expires
+            log.warning("publish of ended sessions failed: %s", exc)
+
+    def _close_sessions(self, notice: bytes) -> None:
+        try:
+            parsed = orjson.loads(notice)
+            user_id, ended = int(parsed["user_id"]), {int(sid) for sid in parsed["session_ids"]}
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            log.warning("ignoring a malformed notice of ended sessions")
+            return
+        for connection in tuple(self._room_of):
+            if connection.user_id == user_id and connection.session_id in ended:
+                connection.close(protocol.CLOSE_UNAUTHORIZED, "session ended")
+
     async def _on_broker_message(self, channel: str, message: bytes) -> None:
+        if channel == SESSIONS_CHANNEL:
+            self._close_sessions(message)
+            return
         board_id = board_of_channel(channel)
         room = self.rooms.get(board_id)
         if room is None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Form, Request, Response, status
 
 from taskflow.deps import CurrentUser, SessionDep, SettingsDep
 from taskflow.errors import Unauthorized
 from taskflow.schemas import Token, UserCreate, UserPublic
-from taskflow.security import issue_token
 from taskflow.services import accounts
+from taskflow.session_http import sign_in_answer
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 NO_NUL = r"^[^\x00]*$"
@@ -26,6 +26,7 @@ async def register(body: UserCreate, session: SessionDep) -> UserPublic:
 @router.post("/auth/token", response_model=Token)
 async def sign_in(
     request: Request,
+    response: Response,
     username: Annotated[str, Form(max_length=200, pattern=NO_NUL)],
     password: Annotated[str, Form(max_length=200, pattern=NO_NUL)],
     session: SessionDep,
@@ -40,10 +41,9 @@ async def sign_in(
         await limiter.failed(username=username)
         raise
     await limiter.succeeded(username=username, address=client)
-    issued = issue_token(
-        user_id=user.id, secret=settings.secret_key, minutes=settings.access_token_expire_minutes
+    return await sign_in_answer(
+        request=request, response=response, tx=session, settings=settings, user_id=user.id
     )
-    return Token(access_token=issued.token, expires_in=issued.expires_in)
 
 
 @router.get("/users/me", response_model=UserPublic)
