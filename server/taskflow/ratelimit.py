@@ -171,6 +171,22 @@ class LoginLimiter:
         ):
             raise RateLimited("too many failed sign-in attempts on this account; try again later")
 
+    async def attempt_session(self, *, address: str) -> None:
+        """Count a refresh or sign-out against the address alone (its secret cannot be guessed,
+        so no per-account backoff: a dead cookie must not block a whole office's refreshes)."""
+        try:
+            if await self.store.hit(f"addr:{address}", WINDOW_SECONDS) > self.per_address:
+                raise RateLimited("too many attempts from this address; try again in a minute")
+        except RedisError:
+            log.warning("login limiter store unavailable; not throttling")
+
+    async def session_succeeded(self, *, address: str) -> None:
+        """A valid session: its attempt is taken back, as a successful sign-in's is."""
+        try:
+            await self.store.take_back(f"addr:{address}")
+        except RedisError:
+            log.warning("login limiter store unavailable; attempt not given back")
+
     async def failed(self, *, username: str) -> None:
         """The password was wrong: one more failure against the account, from anywhere."""
         try:

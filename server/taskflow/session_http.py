@@ -14,8 +14,6 @@ from taskflow.services.sessions import Lifetimes, Started, start_session
 
 REFRESH_COOKIE = "taskflow_refresh"
 COOKIE_PATH = "/api/auth"
-# What the throttle counts refresh and sign-out attempts under: no username can contain `~`.
-THROTTLE_NAME = "~session"
 
 
 def lifetimes(settings: Settings) -> Lifetimes:

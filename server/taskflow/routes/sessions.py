@@ -15,7 +15,6 @@ from taskflow.services import sessions
 from taskflow.services.devices import device_of
 from taskflow.session_http import (
     REFRESH_COOKIE,
-    THROTTLE_NAME,
     answer,
     clear_refresh_cookie,
     client_address,
@@ -48,7 +47,7 @@ async def refresh(
         raise Unauthorized("no session")
     limiter = request.app.state.login_limiter
     address = client_address(request)
-    await limiter.attempt(username=THROTTLE_NAME, address=address)
+    await limiter.attempt_session(address=address)
     try:
         _, started = await sessions.rotate(
             tx=session,
@@ -60,7 +59,7 @@ async def refresh(
         await _close_sockets(request, replayed.user_id, [replayed.session_id])
         raise
     await session.commit()
-    await limiter.succeeded(username=THROTTLE_NAME, address=address)
+    await limiter.session_succeeded(address=address)
     return answer(request, response, started, settings)
 
 
@@ -74,14 +73,14 @@ async def logout(
     """Ends the cookie's session (or, without a cookie, the bearer token's); always 204."""
     limiter = request.app.state.login_limiter
     address = client_address(request)
-    await limiter.attempt(username=THROTTLE_NAME, address=address)
+    await limiter.attempt_session(address=address)
     ended = await _session_to_end(request, session, settings, credential)
     if ended is not None:
         user_id, session_id = ended
         await sessions.end_session(tx=session, user_id=user_id, session_id=session_id)
         await session.commit()
         await _close_sockets(request, user_id, [session_id])
-    await limiter.succeeded(username=THROTTLE_NAME, address=address)
+    await limiter.session_succeeded(address=address)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     clear_refresh_cookie(request, response)
     return response
