@@ -1,5 +1,5 @@
 // REST calls. One place knows the URL scheme, the auth header and how errors look.
-import { getToken } from './session.js';
+import { getToken, renew } from './session.js';
 
 export class ApiError extends Error {
   constructor(status, detail) {
@@ -30,7 +30,23 @@ export function onUnauthorized(handler) {
   unauthorizedHandler = handler;
 }
 
-async function request(method, path, { json, form, headers = {}, auth = true } = {}) {
+async function request(method, path, options = {}) {
+  try {
+    return await send(method, path, options);
+  } catch (error) {
+    // An access token that expired or whose tab slept: one refresh, one retry.
+    if (error.status !== 401 || options.auth === false || options.retried || !getToken()) {
+      throw error;
+    }
+    if (!(await renew())) {
+      unauthorizedHandler();
+      throw error;
+    }
+    return send(method, path, { ...options, retried: true });
+  }
+}
+
+async function send(method, path, { json, form, headers = {}, auth = true, retried = false } = {}) {
   const init = { method, headers: { Accept: 'application/json', ...headers } };
   if (json !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -50,7 +66,7 @@ async function request(method, path, { json, form, headers = {}, auth = true } =
   if (response.status === 204) return null;
   const body = await response.json().catch(() => null);
   if (!response.ok) {
-    if (response.status === 401 && auth) unauthorizedHandler();
+    if (response.status === 401 && auth && retried) unauthorizedHandler();
     throw new ApiError(response.status, body?.detail ?? null);
   }
   return body;
@@ -63,6 +79,10 @@ export const signUp = (user) => request('POST', '/api/users', { json: user, auth
 export const createToken = (username, password) =>
   request('POST', '/api/auth/token', { form: { username, password }, auth: false });
 export const getMe = () => request('GET', '/api/users/me');
+export const logout = () => send('POST', '/api/auth/logout');
+export const logoutAll = () => request('POST', '/api/auth/logout-all');
+export const listSessions = () => request('GET', '/api/auth/sessions');
+export const revokeSession = (id) => request('DELETE', `/api/auth/sessions/${id}`);
 
 // Boards
 export const listBoards = () => request('GET', '/api/boards');

@@ -2,11 +2,14 @@
 // (the top bar, the session-expired path).
 import { getMe, onUnauthorized } from './api.js';
 import { getUser, isSignedIn, signOut } from './auth.js';
-import { getToken, saveSession } from './session.js';
+import { expire, getToken, onSessionChange, restore, saveSession } from './session.js';
+import { accountMenu } from './account-menu.js';
 import { avatar } from './avatar.js';
 import { h, replace } from './dom.js';
 import { closeMenu } from './menu.js';
-import { currentRoute, navigate, onRouteChange, takeFlash } from './router.js';
+import {
+  currentRoute, navigate, onRouteChange, rememberReturn, takeFlash, takeReturn,
+} from './router.js';
 import { toast } from './toast.js';
 import { authView } from './auth-view.js';
 import { boardsView } from './boards-view.js';
@@ -19,12 +22,29 @@ let profileFailed = false;
 
 const SESSION_EXPIRED = 'Your session has ended. Please sign in again.';
 
+const SIGNED_OUT = 'You are signed out.';
+let started = false; // the session is restored (from another tab or the cookie) before routing
+
 function expireSession() {
-  const alreadyOut = !isSignedIn();
-  signOut();
-  if (alreadyOut && currentRoute().name === 'signin') return; // several 401s in flight
-  navigate('/signin', { message: SESSION_EXPIRED, kind: 'error' });
+  if (isSignedIn()) expire(); // every tab hears 'signed-out' and goes to the sign-in form
 }
+
+// Another tab signed in or out, or the server ended the session: every tab follows.
+onSessionChange((kind, reason) => {
+  if (!started) return;
+  const route = currentRoute().name;
+  if (kind === 'signed-out') {
+    if (route === 'board') rememberReturn(location.hash.replace(/^#/, ''));
+    const flash = reason === 'expired'
+      ? { message: SESSION_EXPIRED, kind: 'error' }
+      : { message: SIGNED_OUT };
+    navigate('/signin', flash);
+  } else if ((route === 'signin' || route === 'signup') && getUser()) {
+    navigate(takeReturn()); // signed in here or in another tab: on to the board asked for
+  } else if (kind === 'user') {
+    renderTopbar();
+  }
+});
 
 function renderTopbar() {
   const user = getUser();
@@ -35,11 +55,9 @@ function renderTopbar() {
   replace(userSlot,
     h('span', { class: 'user-chip', testid: 'current-user' }, avatar(user, { size: 'sm' }),
       h('span', { class: 'user-name' }, user.username)),
+    accountMenu(),
     h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'sign-out',
-      onclick: () => {
-        signOut();
-        navigate('/signin', { message: 'You are signed out.' });
-      } }, 'Sign out'));
+      onclick: () => signOut() }, 'Sign out'));
 }
 
 function render() {
@@ -47,14 +65,16 @@ function render() {
   active?.destroy?.();
   active = null;
 
+  if (!started) return;
   const route = currentRoute();
   const publicRoute = route.name === 'signin' || route.name === 'signup';
   if (!isSignedIn() && !publicRoute) {
+    if (route.name === 'board') rememberReturn(location.hash.replace(/^#/, ''));
     navigate('/signin');
     return;
   }
   if (isSignedIn() && (publicRoute || route.name === 'default')) {
-    navigate('/boards');
+    navigate(publicRoute ? takeReturn() : '/boards');
     return;
   }
   if (isSignedIn() && !getUser() && !profileFailed) {
@@ -62,7 +82,10 @@ function render() {
     getMe().then((user) => saveSession(getToken(), user), (error) => {
       profileFailed = error.status !== 401; // 401 already went to sign-in
     }).then(() => {
-      if (isSignedIn()) render();
+      if (isSignedIn()) restore().finally(() => {
+  started = true;
+  render();
+});
     });
     return;
   }
@@ -94,4 +117,7 @@ document.querySelector('[data-skip-link]').addEventListener('click', (event) => 
   event.preventDefault(); // the hash belongs to the router
   main.focus();
 });
-render();
+restore().finally(() => {
+  started = true;
+  render();
+});

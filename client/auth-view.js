@@ -1,7 +1,6 @@
 // Sign-in and sign-up forms.
 import { signIn, signUp } from './auth.js';
 import { h, replace } from './dom.js';
-import { navigate } from './router.js';
 
 function field({ label, hint, ...input }) {
   const id = `f-${input.name}`;
@@ -51,7 +50,7 @@ export function authView(root, mode, { flash }) {
     try {
       if (isSignIn) await signIn(data.username, data.password);
       else await signUp(data);
-      navigate('/boards');
+      // Signed in: app.js moves every tab on the sign-in form to the board asked for.
     } catch (error) {
       message.hidden = false;
       message.dataset.kind = 'error';

@@ -1,4 +1,4 @@
-// Sign-up, sign-in and sign-out flows on top of the API and the session storage.
+// Sign-up, sign-in and sign-out flows on top of the API and the shared in-memory session.
 import * as api from './api.js';
 import { clearSession, getToken, getUser, saveSession } from './session.js';
 
@@ -9,8 +9,8 @@ export function isSignedIn() {
 }
 
 export async function signIn(username, password) {
-  const { access_token: token } = await api.createToken(username, password);
-  saveSession(token, null);
+  const { access_token: token, expires_in: expiresIn } = await api.createToken(username, password);
+  saveSession(token, null, expiresIn);
   try {
     saveSession(token, await api.getMe());
   } catch (error) {
@@ -25,6 +25,18 @@ export async function signUp({ username, email, password }) {
   await signIn(username, password);
 }
 
-export function signOut() {
+/** End this browser's session on the server, then in every tab. */
+export async function signOut() {
+  try {
+    await api.logout();
+  } catch {
+    // Offline or already ended: the tabs forget it all the same.
+  }
+  clearSession();
+}
+
+/** End every session of the account (every device), then in every tab here. */
+export async function signOutEverywhere() {
+  await api.logoutAll();
   clearSession();
 }

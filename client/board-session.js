@@ -2,8 +2,10 @@
 // and `resync`. No DOM: the view subscribes to the store and to `onState`/`onPresence`/`onEnd`.
 import * as api from './api.js';
 import { End, LiveBoard } from './live.js';
-import { getToken } from './session.js';
+import { getToken, onSessionChange, renew } from './session.js';
 import { BoardStore, memberId } from './store.js';
+
+let authRefs = 0;
 
 export class BoardSession {
   constructor({ boardId, me, onState, onPresence, onEnd }) {
@@ -18,20 +20,41 @@ export class BoardSession {
   async open() {
     this.store = new BoardStore(await api.getBoard(this.boardId));
     if (this.ended) return this.store; // the view went away while we were loading
+    this.startLive();
+    // A fresh token (from whichever tab refreshed) goes to the server in band: the socket's
+    // expiry moves with it, with no reconnect and no missed event.
+    this.stopWatching = onSessionChange((kind) => {
+      if (kind === 'token' && getToken()) {
+        this.live?.send({ type: 'auth', ref: `auth-${++authRefs}`, token: getToken() });
+      }
+    });
+    return this.store;
+  }
+
+  startLive() {
     this.live = new LiveBoard({
       boardId: this.boardId,
       getToken,
       getSince: () => this.store.seq,
       onFrame: (frame) => this.handleFrame(frame),
       onState: (state, info) => this.onState(state, info),
-      onEnd: (reason) => this.finish(reason),
+      onEnd: (reason) => this.liveEnded(reason),
     });
     this.live.start();
-    return this.store;
+  }
+
+  /** A 4401 may only mean the token ran out (a tab asleep): one refresh, then resume `since`. */
+  async liveEnded(reason) {
+    if (reason === End.UNAUTHORIZED && !this.ended && await renew()) {
+      if (!this.ended) this.startLive();
+      return;
+    }
+    this.finish(reason);
   }
 
   close() {
     this.ended = true;
+    this.stopWatching?.();
     this.live?.stop();
   }
 

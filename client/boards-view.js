@@ -3,6 +3,7 @@ import * as api from './api.js';
 import { confirmDialog, promptDialog } from './dialogs.js';
 import { h, replace } from './dom.js';
 import { menuButton } from './menu.js';
+import { navigate } from './router.js';
 import { toastError } from './toast.js';
 
 const ROLE_LABEL = { owner: 'Owner', editor: 'Editor', viewer: 'Viewer' };
@@ -34,6 +35,8 @@ export function boardsView(root, { me }) {
     try {
       const board = await api.createBoard(name);
       boards = boards.map((b) => (b === temp ? board : b));
+      navigate(`/boards/${board.id}`); // a new board opens, ready for its first cards
+      return;
     } catch (error) {
       boards = boards.filter((b) => b !== temp);
       nameInput.value ||= name;

@@ -7,6 +7,18 @@ const ROUTES = [
 ];
 
 let flash = null;
+let returnTo = null;
+
+/** Where to go after sign-in: the board a signed-out visitor asked for. */
+export function rememberReturn(path) {
+  returnTo = path;
+}
+
+export function takeReturn() {
+  const path = returnTo || '/boards';
+  returnTo = null;
+  return path;
+}
 
 export function currentRoute() {
   const path = location.hash.replace(/^#/, '') || '/';

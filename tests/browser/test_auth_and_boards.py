@@ -22,9 +22,16 @@ async def board_id_named(page: Page, name: str) -> int:
 
 
 async def create_board(page: Page, name: str) -> int:
+    """Create a board from the list: it opens at once; back to the list, its id."""
     await page.get_by_test_id("new-board-name").fill(name)
     await page.get_by_test_id("create-board").click()
-    return await board_id_named(page, name)  # a positive id: the server confirmed it
+    await expect(page).to_have_url(re.compile(r"#/boards/\d+$"))
+    await expect(page.get_by_test_id("board-name")).to_have_text(name)
+    await expect(page.get_by_test_id("conn-state")).to_have_attribute("data-state", "connected")
+    board_id = int(page.url.rsplit("/", 1)[1])
+    await page.get_by_test_id("back-to-boards").click()
+    assert await board_id_named(page, name) == board_id
+    return board_id
 
 
 async def rest_board_names(http: httpx.AsyncClient, username: str, password: str) -> list[str]:
@@ -82,7 +89,8 @@ async def test_sign_up_sign_in_sign_out_and_manage_boards(
     # Sign out, a wrong password, then the right one.
     await page.get_by_test_id("sign-out").click()
     await expect(page.get_by_test_id("auth-message")).to_have_text("You are signed out.")
-    assert await page.evaluate("sessionStorage.getItem('taskflow.token')") is None
+    stored = "JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage)])"
+    assert await page.evaluate(stored) == "[[],[]]"  # the token was never stored anywhere
     await page.goto("/#/boards")
     await expect(page.get_by_test_id("login-form")).to_be_visible()
     await page.get_by_test_id("login-username").fill(username)
@@ -94,9 +102,9 @@ async def test_sign_up_sign_in_sign_out_and_manage_boards(
     await expect(page.get_by_test_id("board-list").locator("li")).to_have_count(2)
     await expect(page.get_by_test_id("current-user").locator(".user-name")).to_have_text(username)
 
-    # The session survives a reload of the tab, not a new tab (sessionStorage).
+    # The session survives a reload of the tab, and a new tab is signed in too.
     await page.reload()
     await expect(page.get_by_test_id(f"board-item-{roadmap}")).to_be_visible()
     other_tab = await page.context.new_page()
     await other_tab.goto("/")
-    await expect(other_tab.get_by_test_id("login-form")).to_be_visible()
+    await expect(other_tab.get_by_test_id(f"board-item-{roadmap}")).to_be_visible()

@@ -6,14 +6,23 @@ that ends with any fails.
 
 from __future__ import annotations
 
-import json
 import zlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    ViewportSize,
+    expect,
+)
+from playwright.async_api._generated import SetCookieParam  # not re-exported at the top
 
+from taskflow.session_http import REFRESH_COOKIE
 from tests.browser.board_page import BoardPage
 from tests.conftest import ROOT, TIMEOUT_UNIT, Account
 
@@ -22,20 +31,6 @@ PHONE: ViewportSize = {"width": 360, "height": 740}
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 # Every Playwright wait is bounded by this (milliseconds), scaled like the rest of the suite.
 WAIT_MS = 5_000 * TIMEOUT_UNIT
-
-# Written by client/session.js; set once per tab, so a later sign-out in that tab sticks.
-_SEED_SESSION = """
-(() => {
-  try {
-    if (sessionStorage.getItem('taskflow.test-seeded')) return;
-    sessionStorage.setItem('taskflow.test-seeded', '1');
-    sessionStorage.setItem('taskflow.token', %s);
-    sessionStorage.setItem('taskflow.user', %s);
-  } catch {
-    // about:blank has no storage
-  }
-})();
-"""
 
 
 class Web:
@@ -60,13 +55,28 @@ class Web:
         return context
 
     async def signed_in(self, account: Account, viewport: ViewportSize = DESKTOP) -> BrowserContext:
-        """A context whose tabs start signed in as `account`, stored the way the client does."""
-        me = await self.http.get("/api/users/me", headers=account.headers)
-        assert me.status_code == 200, me.text
+        """A context signed in as `account` the way a browser is: a session of its own, whose
+        refresh cookie every tab exchanges for its access token."""
         context = await self.context(viewport)
-        script = _SEED_SESSION % (json.dumps(account.token), json.dumps(json.dumps(me.json())))
-        await context.add_init_script(script=script)
+        await context.add_cookies([await self.refresh_cookie(account)])
         return context
+
+    async def refresh_cookie(self, account: Account) -> SetCookieParam:
+        """A new session's refresh credential, as the browser would have stored it."""
+        response = await self.http.post(
+            "/api/auth/token", data={"username": account.username, "password": account.password}
+        )
+        assert response.status_code == 200, response.text
+        secret = response.cookies[REFRESH_COOKIE]
+        self.http.cookies.clear()  # the browser's session, not this client's
+        return {
+            "name": REFRESH_COOKIE,
+            "value": secret,
+            "domain": urlsplit(self.url).hostname or "127.0.0.1",
+            "path": "/api/auth",
+            "httpOnly": True,
+            "sameSite": "Strict",
+        }
 
     async def open_board(self, context: BrowserContext, board_id: int, name: str) -> BoardPage:
         """A new tab on the board, once its live socket is connected; `name` for messages."""
