@@ -15,9 +15,10 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from devstack import Stack
+from taskflow.session_http import REFRESH_COOKIE
 from tests.cluster.cluster import ACCOUNTS, new_account
 from tests.cluster.subscriber import open_socket
-from tests.conftest import TIMEOUT_UNIT
+from tests.conftest import TIMEOUT_UNIT, Account
 from tests.support.live import new_board
 
 pytestmark = pytest.mark.cluster
@@ -32,6 +33,7 @@ async def make_traffic(
     wrong_password = f"wrong-{uuid.uuid4().hex}"
     short_password = f"Q{uuid.uuid4().hex[:6]}"  # under the 8 characters allowed
     forged_token = f"forged.{uuid.uuid4().hex}.{uuid.uuid4().hex}"
+    session_secrets: list[str] = []
     for http in (front, *direct):
         me = await http.get("/api/users/me", headers=owner.headers)
         assert me.status_code == 200, me.text
@@ -52,13 +54,43 @@ async def make_traffic(
         assert invalid.status_code == 422 and short_password not in invalid.text, invalid.text
         bad = await http.get("/api/users/me", headers={"Authorization": f"Bearer {forged_token}"})
         assert bad.status_code == 401, bad.text
+        session_secrets.extend(await session_traffic(http, owner))
     for url in (stack.url, *stack.replica_urls):
         for token in (owner.token, forged_token):
             socket = await open_socket(url, board, token, since=0)
             with contextlib.suppress(ConnectionClosed):  # the forged one is closed with 4401
                 await asyncio.wait_for(socket.recv(), 10 * TIMEOUT_UNIT)
             await socket.close()
-    return board, [wrong_password, short_password, forged_token]
+    return board, [wrong_password, short_password, forged_token, *session_secrets]
+
+
+async def session_traffic(http: httpx.AsyncClient, owner: Account) -> list[str]:
+    """Sign in, refresh, replay the first refresh credential, sign out: every secret involved."""
+    http.cookies.clear()
+    signed_in = await http.post(
+        "/api/auth/token", data={"username": owner.username, "password": owner.password}
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    first = signed_in.cookies[REFRESH_COOKIE]
+    http.cookies.clear()
+    refreshed = await http.post(
+        "/api/auth/refresh", headers={"Cookie": f"{REFRESH_COOKIE}={first}"}
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    second = refreshed.cookies[REFRESH_COOKIE]
+    http.cookies.clear()
+    replayed = await http.post("/api/auth/refresh", headers={"Cookie": f"{REFRESH_COOKIE}={first}"})
+    assert replayed.status_code == 401, replayed.text
+    http.cookies.clear()
+    ended = await http.post("/api/auth/logout", headers={"Cookie": f"{REFRESH_COOKIE}={second}"})
+    assert ended.status_code == 204
+    http.cookies.clear()
+    return [
+        first,
+        second,
+        signed_in.json()["access_token"],
+        refreshed.json()["access_token"],
+    ]
 
 
 async def test_no_log_holds_a_token_or_a_password(
