@@ -17,7 +17,7 @@ from taskflow.config import Settings
 from taskflow.errors import Unauthorized
 from taskflow.models import User
 from taskflow.security import VerifiedToken, verify_token
-from taskflow.services.sessions import is_alive
+from taskflow.services.sessions import signed_in_user
 from taskflow.write_limit import WriteLimiter
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
@@ -64,12 +64,8 @@ async def get_current_user(request: Request, session: SessionDep, token: AccessT
     if request.method not in READ_METHODS:
         limiter: WriteLimiter = request.app.state.write_limiter
         limiter.admit(user_id)
-    user = await session.get(User, user_id)
+    user = await signed_in_user(tx=session, user_id=user_id, session_id=token.session_id)
     if user is None:
-        raise Unauthorized("invalid or expired token")
-    if token.session_id is not None and not await is_alive(
-        tx=session, session_id=token.session_id, user_id=user_id
-    ):
         raise Unauthorized("invalid or expired token")
     return user
 

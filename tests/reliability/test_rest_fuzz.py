@@ -67,6 +67,11 @@ ERROR_BODY = {
 }
 # What docs/API.md says each kind of call may answer besides 2xx and 422.
 SIGNED_IN = {"401"}
+ENDS_THE_SESSION = {
+    "POST /api/auth/logout",
+    "POST /api/auth/logout-all",
+    "DELETE /api/auth/sessions/{session_id}",
+}
 ON_A_BOARD = {"403", "404"}
 WRITES = {"409", "412"}
 
@@ -109,6 +114,10 @@ def documented_errors(method: str, path: str, operation: dict[str, Any]) -> set[
         return body | {"401", "429"}
     if path == "/api/users":
         return body | {"409"}
+    if path == "/api/auth/refresh":  # the refresh cookie is the credential
+        return {"401", "429"}
+    if path == "/api/auth/logout":
+        return {"429"}
     if not operation.get("security"):
         return set()
     statuses = SIGNED_IN | body
@@ -194,8 +203,10 @@ def fuzz(
     seen: dict[str, set[int]] = defaultdict(set)
     auth = {"Authorization": f"Bearer {token}"}
     failures: dict[str, str] = {}
-    for result in schema.get_all_operations():
-        operation = result.ok()
+    operations = [result.ok() for result in schema.get_all_operations()]
+    # Last, the calls that end the caller's session (every later call would only get 401).
+    operations.sort(key=lambda operation: operation.label in ENDS_THE_SESSION)
+    for operation in operations:
         names = {p.name for p in operation.path_parameters}
         mine = {name: value for name, value in real.items() if name in names}
         strategies = [

@@ -6,6 +6,7 @@ lifetime of a socket, and the writer talks to the server's `send` without extra 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -142,10 +143,14 @@ class LiveBoardEndpoint:
             verified = verify_token(token, secret=settings.secret_key)
         except Unauthorized:
             raise Refused(protocol.CLOSE_UNAUTHORIZED, "token invalid or expired") from None
-        member = await membership(db=db, user_id=verified.user_id, board_id=board_id)
+        # Two reads at once: the session check adds no round trip to the connect.
+        member, alive = await asyncio.gather(
+            membership(db=db, user_id=verified.user_id, board_id=board_id),
+            _session_alive(db, verified),
+        )
         if member is None:
             raise Refused(protocol.CLOSE_UNAUTHORIZED, "token invalid or expired")
-        if not await _session_alive(db, verified):
+        if not alive:
             raise Refused(protocol.CLOSE_UNAUTHORIZED, "session ended")
         if member.role is None or member.board_seq is None:
             raise Refused(protocol.CLOSE_NOT_FOUND, "no such board")

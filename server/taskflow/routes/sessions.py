@@ -32,7 +32,8 @@ async def _close_sockets(request: Request, user_id: int, session_ids: list[int])
         await hub.end_sessions(user_id=user_id, session_ids=session_ids)
 
 
-RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE, max_length=200)]
+# No length limit in the schema: a cookie the server cannot parse arrives as no cookie at all.
+RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE)]
 
 
 @router.post("/refresh", response_model=Token)

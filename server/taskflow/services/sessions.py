@@ -128,6 +128,23 @@ async def is_alive(*, tx: AsyncSession, session_id: int, user_id: int) -> bool:
     return row is not None and row.user_id == user_id and _alive(row, utcnow())
 
 
+async def signed_in_user(*, tx: AsyncSession, user_id: int, session_id: int | None) -> User | None:
+    """The user of an access token, if its session still stands (one statement)."""
+    if session_id is None:
+        return await tx.get(User, user_id)
+    found = await tx.execute(
+        select(User, AuthSession.idle_expires_at, AuthSession.expires_at)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(User.id == user_id, AuthSession.id == session_id)
+    )
+    row = found.first()
+    if row is None:
+        return None
+    user, idle_expires_at, expires_at = row
+    now = utcnow()
+    return user if now < idle_expires_at and now < expires_at else None
+
+
 async def end_session(*, tx: AsyncSession, user_id: int, session_id: int) -> None:
     """End one of the user's sessions; NotFound if the user has no such session."""
     result = await tx.execute(
