@@ -4,15 +4,18 @@ session through in-band renewals, and a token of an ended session opens or renew
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from devstack import RedisServer
 from taskflow.config import Settings
 from taskflow.main import create_app
+from taskflow.realtime.connection import Connection
+from taskflow.realtime.hub import Hub
 from taskflow.session_http import REFRESH_COOKIE
 from tests.conftest import TIMEOUT_UNIT, Account, make_settings, register
 from tests.support.live import join, new_board, open_live
@@ -149,3 +152,24 @@ async def test_logout_all_on_one_replica_closes_sockets_on_the_other(
         for live in [*far, near]:
             assert await live.close_code() == 4401
         assert time.monotonic() - started < 1.0 * TIMEOUT_UNIT
+
+
+async def test_a_session_ending_between_the_checks_and_the_join_still_closes_the_socket(
+    app_and_url: tuple[FastAPI, str], owner_on_app: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session is alive when the socket's token is checked and ends (its notice delivered)
+    before the socket is in the room: the hub remembers recently ended sessions."""
+    app, url = app_and_url
+    hub: Hub = app.state.hub
+    async with httpx.AsyncClient(base_url=url) as http:
+        board = await new_board(http, owner_on_app)
+        join_room: Callable[[Connection], Awaitable[int]] = hub.join
+
+        async def log_out_then_join(connection: Connection) -> int:
+            ended = await http.post("/api/auth/logout-all", headers=owner_on_app.headers)
+            assert ended.status_code == 204
+            return await join_room(connection)
+
+        monkeypatch.setattr(hub, "join", log_out_then_join)
+        live = await open_live(url, board["id"], owner_on_app.token)
+        assert await live.close_code() == 4401

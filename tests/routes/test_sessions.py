@@ -233,3 +233,15 @@ async def test_no_refresh_credential_or_token_reaches_a_log_line(client, caplog)
     assert caplog.records
     for secret in (first, second, account.token, refreshed.json()["access_token"]):
         assert secret not in text
+
+
+async def test_the_cookie_is_secure_behind_a_tls_proxy(server_url: str) -> None:
+    """uvicorn believes X-Forwarded-Proto from FORWARDED_ALLOW_IPS (loopback here), as behind Nginx."""
+    async with httpx.AsyncClient(base_url=server_url) as http:
+        await register(http, "proxied")
+        response = await http.post(
+            "/api/auth/token",
+            data={"username": "proxied", "password": "pw-proxied-secret"},
+            headers={"X-Forwarded-Proto": "https"},
+        )
+    assert "; secure" in refresh_cookie(response).lower()

@@ -31,6 +31,7 @@ log = logging.getLogger("taskflow.realtime")
 
 PRESENCE_NOTICE = b'{"type":"presence.changed"}'
 PUBLISH_TIMEOUT = 0.5
+ENDED_SESSIONS_KEPT = 60.0  # seconds; far longer than a socket takes from its checks to the room
 
 
 class Room:
@@ -115,6 +116,9 @@ class Hub:
         self.presence_refresh = presence_refresh
         self.rooms: dict[int, Room] = {}
         self.sockets_per_user: dict[int, int] = {}
+        # Sessions ended lately (id: when), so a socket admitted just before its session ended,
+        # and joining just after the notice, is closed all the same.
+        self._ended_sessions: dict[int, float] = {}
         self._room_of: dict[Connection, Room] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
@@ -181,6 +185,8 @@ class Hub:
                 seq = room.seq
                 arrived = room.add_user(connection.user)
                 break
+        if connection.session_id in self._ended_sessions:
+            connection.close(protocol.CLOSE_UNAUTHORIZED, "session ended")
         self.sockets_per_user[connection.user_id] = self.sockets_of(connection.user_id) + 1
         WS_CONNECTIONS.inc()
         if arrived:
@@ -242,6 +248,11 @@ class Hub:
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             log.warning("ignoring a malformed notice of ended sessions")
             return
+        now = time.monotonic()
+        for session_id, at in tuple(self._ended_sessions.items()):
+            if now - at > ENDED_SESSIONS_KEPT:
+                del self._ended_sessions[session_id]
+        self._ended_sessions.update(dict.fromkeys(ended, now))
         for connection in tuple(self._room_of):
             if connection.user_id == user_id and connection.session_id in ended:
                 connection.close(protocol.CLOSE_UNAUTHORIZED, "session ended")
