@@ -3,6 +3,7 @@ session through in-band renewals, and a token of an ended session opens or renew
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -173,3 +174,37 @@ async def test_a_session_ending_between_the_checks_and_the_join_still_closes_the
         monkeypatch.setattr(hub, "join", log_out_then_join)
         live = await open_live(url, board["id"], owner_on_app.token)
         assert await live.close_code() == 4401
+
+
+@pytest.fixture
+async def short_tokens(settings: Settings) -> AsyncIterator[str]:
+    """A server whose access tokens last three seconds."""
+    short = make_settings(settings.database_url, access_token_expire_minutes=3 / 60)
+    async with running_server(create_app(short)) as url:
+        yield url
+
+
+async def test_refreshed_tokens_keep_a_socket_past_expiry_and_it_closes_4401_once_they_stop(
+    short_tokens: str,
+) -> None:
+    async with httpx.AsyncClient(base_url=short_tokens, timeout=30) as http:
+        owner = await register(http, "sleeper")
+        board = await new_board(http, owner, "expiring")
+        live = await join(short_tokens, board["id"], owner)
+        opened = time.monotonic()
+        while time.monotonic() - opened < 3.5:  # past the first token's expiry, renewed in band
+            await asyncio.sleep(1.0)
+            refreshed = await http.post("/api/auth/refresh")
+            token = refreshed.json()["access_token"]
+            await live.send({"type": "auth", "ref": "renew", "token": token})
+            assert (await live.recv_type("ack"))["ref"] == "renew"
+        headers = {"Authorization": f"Bearer {token}"}
+        created = await http.post(
+            f"/api/boards/{board['id']}/tasks", json={"title": "still live"}, headers=headers
+        )
+        assert created.status_code == 201
+        event = await live.recv_type("event")
+        assert event["seq"] == 1 and event["data"]["title"] == "still live"
+        started = time.monotonic()
+        assert await live.close_code() == 4401  # no renewal any more: closed at expiry
+        assert time.monotonic() - started < 3.0 * TIMEOUT_UNIT
