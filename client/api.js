@@ -38,8 +38,9 @@ async function request(method, path, options = {}) {
     if (error.status !== 401 || options.auth === false || options.retried || !getToken()) {
       throw error;
     }
-    if (!(await renew())) {
-      unauthorizedHandler();
+    const renewed = await renew();
+    if (renewed !== true) {
+      if (renewed === false) unauthorizedHandler(); // the session has ended
       throw error;
     }
     return send(method, path, { ...options, retried: true });

@@ -6,6 +6,7 @@ import { getToken, onSessionChange, renew } from './session.js';
 import { BoardStore, memberId } from './store.js';
 
 let authRefs = 0;
+const RENEW_RETRY_MS = 3_000;
 
 export class BoardSession {
   constructor({ boardId, me, onState, onPresence, onEnd }) {
@@ -45,9 +46,15 @@ export class BoardSession {
 
   /** A 4401 may only mean the token ran out (a tab asleep): one refresh, then resume `since`. */
   async liveEnded(reason) {
-    if (reason === End.UNAUTHORIZED && !this.ended && await renew()) {
-      if (!this.ended) this.startLive();
-      return;
+    if (reason === End.UNAUTHORIZED && !this.ended) {
+      const renewed = await renew();
+      if (this.ended) return;
+      if (renewed === true) return this.startLive();
+      if (renewed === null) { // the server could not be asked: not a reason to sign out
+        this.onState('reconnecting', { attempt: 1, retryInMs: RENEW_RETRY_MS });
+        setTimeout(() => this.liveEnded(reason), RENEW_RETRY_MS);
+        return;
+      }
     }
     this.finish(reason);
   }

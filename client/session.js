@@ -140,11 +140,11 @@ export function expire() {
   fetch('/api/auth/logout', { method: 'POST', credentials: 'same-origin' }).catch(() => {});
 }
 
-/** A fresh token now (after a 401 or a 4401): true if the session still stands. */
+/** A fresh token now (after a 401 or a 4401): true if the session still stands, false if it
+ * has ended, null if the server could not be asked (offline, throttled: try again later). */
 export async function renew() {
   const stale = token;
-  const result = await refreshShared(() => token === stale);
-  return result === true;
+  return refreshShared(() => token === stale);
 }
 
 /** On load: take the session from another tab, else from the refresh cookie. */
