@@ -28,6 +28,7 @@ from taskflow.commit import Committer
 from taskflow.config import Settings, get_settings
 from taskflow.database import Database
 from taskflow.errors_http import install_error_handlers
+from taskflow.fallback import install_api_fallback
 from taskflow.housekeeping import Housekeeper
 from taskflow.models import Board
 from taskflow.ratelimit import AttemptStore, LoginLimiter, MemoryAttemptStore, RedisAttemptStore
@@ -130,6 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Real-time collaborative task boards",
         lifespan=lifespan,
+        # operationId = the route function's name: what generated clients call the operation.
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -137,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts.router)
     for module in (boards, columns, tasks, activity):
         app.include_router(module.router)
+    install_api_fallback(app)
     _mount_client(app, Path(settings.client_dir))
     app.add_middleware(BodyLimit)
     app.add_middleware(AccessLog)
