@@ -48,6 +48,7 @@ class StaleVersion(BaseModel):
 
 
 _ANSWERS: dict[int, tuple[str, type[BaseModel]]] = {
+    400: ("the body could not be read as JSON or form data (e.g. not UTF-8)", ErrorBody),
     401: ("not signed in: the bearer token is missing, bad or expired", ErrorBody),
     403: ("signed in, but the caller's role on the board does not allow this", ErrorBody),
     404: ("no such object, or on a board the caller is not a member of", ErrorBody),
@@ -63,6 +64,7 @@ _ANSWERS: dict[int, tuple[str, type[BaseModel]]] = {
 SIGNED_IN = (401, 422, 503)
 ON_A_BOARD = (*SIGNED_IN, 404)
 A_WRITE = (*ON_A_BOARD, 403, 409, 413, 429)
+A_CHANGE = (*A_WRITE, 400)  # a write with a body
 
 
 def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:

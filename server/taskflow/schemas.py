@@ -18,13 +18,6 @@ from pydantic import (
 )
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL cannot store NUL in text; refusing it everywhere keeps both databases alike.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
 def _utc(moment: datetime) -> datetime:
     # Stored in UTC; a date that has no UTC equivalent (year 1 at +14:00) is invalid input.
     try:
@@ -33,18 +26,28 @@ def _utc(moment: datetime) -> datetime:
         raise ValueError("date-time out of range once converted to UTC") from None
 
 
-Text = Annotated[StrictStr, AfterValidator(_no_nul)]
+# The rules are patterns, so /openapi.json states them and clients can check before sending.
+# NUL: PostgreSQL cannot store it in text; refusing it everywhere keeps both databases alike.
+NO_NUL = r"^[^\x00]*$"
+# A name or title must show something: whitespace (ASCII, as every regex engine reads it) alone
+# is refused.
+SHOWS_SOMETHING = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r ][^\x00]*$"
 Username = Annotated[
-    Text, StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+    StrictStr, StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
 ]
-Password = Annotated[Text, StringConstraints(min_length=8, max_length=128)]
-# A name or title must show something: whitespace alone is refused.
-Name = Annotated[Text, StringConstraints(min_length=1, max_length=100, pattern=r"\S")]
-Title = Annotated[Text, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
-Description = Annotated[Text, StringConstraints(max_length=10_000)]
-Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
-# Path and query ids arrive as text; the bound keeps them inside BIGINT (no database error).
-PathId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Password = Annotated[StrictStr, StringConstraints(min_length=8, max_length=128, pattern=NO_NUL)]
+Name = Annotated[
+    StrictStr, StringConstraints(min_length=1, max_length=100, pattern=SHOWS_SOMETHING)
+]
+Title = Annotated[
+    StrictStr, StringConstraints(min_length=1, max_length=200, pattern=SHOWS_SOMETHING)
+]
+Description = Annotated[StrictStr, StringConstraints(max_length=10_000, pattern=NO_NUL)]
+# Ids stay within what a JSON number holds exactly (and a JavaScript client reads exactly).
+MAX_ID = 2**53 - 1
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+# Path and query ids arrive as text.
+PathId = Annotated[int, Field(ge=1, le=MAX_ID)]
 DueDate = Annotated[AwareDatetime, AfterValidator(_utc)]
 Role = Literal["owner", "editor", "viewer"]
 

@@ -21,7 +21,7 @@ NO_NUL = r"^[^\x00]*$"
     "/users",
     status_code=status.HTTP_201_CREATED,
     response_model=UserPublic,
-    responses=answers(409, 413, 422, 429, 503),
+    responses=answers(400, 409, 413, 422, 429, 503),
 )
 async def register(body: UserCreate, session: SessionDep) -> UserPublic:
     user = await accounts.register_user(tx=session, cmd=body)
@@ -29,7 +29,7 @@ async def register(body: UserCreate, session: SessionDep) -> UserPublic:
     return UserPublic.model_validate(user)
 
 
-@router.post("/auth/token", response_model=Token, responses=answers(*SIGNED_IN, 413, 429))
+@router.post("/auth/token", response_model=Token, responses=answers(*SIGNED_IN, 400, 413, 429))
 async def sign_in(
     request: Request,
     username: Annotated[str, Form(max_length=200, pattern=NO_NUL)],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
-from taskflow.answers import A_WRITE, ON_A_BOARD, SIGNED_IN, answers
+from taskflow.answers import A_CHANGE, A_WRITE, ON_A_BOARD, SIGNED_IN, answers
 from taskflow.deps import CommitDep, CurrentUser, SessionDep
 from taskflow.idempotency_http import IdempotencyDep
 from taskflow.models import Board
@@ -44,7 +44,7 @@ def _public(board: Board, role: str) -> BoardPublic:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=BoardPublic,
-    responses=answers(*SIGNED_IN, 409, 413, 429),
+    responses=answers(*SIGNED_IN, 400, 409, 413, 429),
 )
 async def create_board(
     body: BoardCreate, user: CurrentUser, session: SessionDep, retry: IdempotencyDep
@@ -77,7 +77,7 @@ async def get_board(board_id: PathId, user: CurrentUser, session: SessionDep) ->
     )
 
 
-@router.patch("/{board_id}", response_model=BoardPublic, responses=answers(*A_WRITE))
+@router.patch("/{board_id}", response_model=BoardPublic, responses=answers(*A_CHANGE))
 async def update_board(
     board_id: PathId, body: BoardUpdate, user: CurrentUser, session: SessionDep, commit: CommitDep
 ) -> BoardPublic:
@@ -99,7 +99,7 @@ async def delete_board(
     "/{board_id}/members",
     status_code=status.HTTP_201_CREATED,
     response_model=MemberPublic,
-    responses=answers(*A_WRITE),
+    responses=answers(*A_CHANGE),
 )
 async def add_member(
     board_id: PathId,

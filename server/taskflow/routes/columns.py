@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
-from taskflow.answers import A_WRITE, answers
+from taskflow.answers import A_CHANGE, A_WRITE, answers
 from taskflow.deps import CommitDep, CurrentUser, SessionDep
 from taskflow.idempotency_http import IdempotencyDep
 from taskflow.schemas import ColumnCreate, ColumnPublic, ColumnUpdate, PathId
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api", tags=["columns"])
     "/boards/{board_id}/columns",
     status_code=status.HTTP_201_CREATED,
     response_model=ColumnPublic,
-    responses=answers(*A_WRITE),
+    responses=answers(*A_CHANGE),
 )
 async def create_column(
     board_id: PathId,
@@ -39,7 +39,7 @@ async def create_column(
     return public
 
 
-@router.patch("/columns/{column_id}", response_model=ColumnPublic, responses=answers(*A_WRITE))
+@router.patch("/columns/{column_id}", response_model=ColumnPublic, responses=answers(*A_CHANGE))
 async def update_column(
     column_id: PathId, body: ColumnUpdate, user: CurrentUser, session: SessionDep, commit: CommitDep
 ) -> ColumnPublic:

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
+from pydantic import WithJsonSchema
 
-from taskflow.answers import A_WRITE, ON_A_BOARD, answers
+from taskflow.answers import A_CHANGE, A_WRITE, ON_A_BOARD, answers
 from taskflow.deps import CommitDep, CurrentUser, SessionDep
 from taskflow.errors import Invalid
 from taskflow.idempotency_http import IdempotencyDep
@@ -22,6 +23,8 @@ router = APIRouter(prefix="/api", tags=["tasks"])
 _VERSION = re.compile(r'^\s*(?:"([1-9][0-9]{0,17})"|([1-9][0-9]{0,17}))\s*$')
 # The header's pattern is the parser's: a value it would refuse is invalid by the document too.
 IF_MATCH = r'^\s*(?:\*|"[1-9][0-9]{0,17}"|[1-9][0-9]{0,17})\s*$'
+# Documented as a string alone: `str | None` would let the document allow a JSON null, which a
+# client sends as the text `null` and sees refused.
 IfMatch = Annotated[
     str | None,
     Header(
@@ -30,6 +33,7 @@ IfMatch = Annotated[
         pattern=IF_MATCH,
         description='the task version the change applies to: `"3"` (or `3`); `*` for any',
     ),
+    WithJsonSchema({"type": "string", "maxLength": 100, "pattern": IF_MATCH}),
 ]
 
 
@@ -73,7 +77,7 @@ async def list_tasks(
     "/boards/{board_id}/tasks",
     status_code=status.HTTP_201_CREATED,
     response_model=TaskPublic,
-    responses=answers(*A_WRITE),
+    responses=answers(*A_CHANGE),
 )
 async def create_task(
     board_id: PathId,
@@ -100,7 +104,7 @@ async def get_task(
     return _public(await tasks.get_task(tx=session, actor=user, task_id=task_id), response)
 
 
-@router.patch("/tasks/{task_id}", response_model=TaskPublic, responses=answers(*A_WRITE, 412))
+@router.patch("/tasks/{task_id}", response_model=TaskPublic, responses=answers(*A_CHANGE, 412))
 async def update_task(
     task_id: PathId,
     body: TaskUpdate,
