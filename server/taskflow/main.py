@@ -37,7 +37,7 @@ from taskflow.realtime.eventlog import EventLog
 from taskflow.realtime.factory import make_broker, make_presence
 from taskflow.realtime.fast_path import LIVE_ROUTE
 from taskflow.realtime.hub import Hub
-from taskflow.routes import accounts, activity, boards, columns, health, tasks
+from taskflow.routes import accounts, activity, boards, columns, documents, health, tasks
 from taskflow.write_limit import WriteLimiter
 
 log = logging.getLogger("taskflow")
@@ -137,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(documents.router)
     app.include_router(accounts.router)
     for module in (boards, columns, tasks, activity):
         app.include_router(module.router)
