@@ -64,6 +64,15 @@ class Output(BaseModel):
 
 
 class UserCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"username": "ada", "email": "ada@example.com", "password": "correct horse"}
+            ]
+        },
+    )
+
     username: Username
     email: EmailStr
     password: Password
@@ -91,10 +100,16 @@ class Token(BaseModel):
 
 
 class BoardCreate(Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Launch"}]})
+
     name: Name
 
 
 class BoardUpdate(Input):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Launch, week 2"}]}
+    )
+
     name: Name
 
 
@@ -109,12 +124,18 @@ class BoardPublic(Output):
 
 
 class ColumnCreate(Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Review"}]})
+
     name: Name
     before_id: Id | None = None
     after_id: Id | None = None
 
 
 class ColumnUpdate(Input):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Reviewed"}]}
+    )
+
     name: Name | None = None
     before_id: Id | None = None
     after_id: Id | None = None
@@ -130,6 +151,10 @@ class ColumnPublic(Output):
 
 
 class MemberAdd(Input):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"username": "grace", "role": "editor"}]}
+    )
+
     username: Username
     role: Literal["editor", "viewer"]
 
@@ -145,6 +170,13 @@ class MemberPublic(Output):
 
 
 class TaskCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"title": "Write the announcement", "description": "Two paragraphs"}]
+        },
+    )
+
     title: Title
     description: Description = ""
     column_id: Id | None = None
@@ -156,6 +188,11 @@ class TaskCreate(Input):
 
 class TaskUpdate(Input):
     """Any task fields; `column_id` and/or `before_id`/`after_id` make it a move."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"title": "Write the announcement", "version": 1}]},
+    )
 
     title: Title | None = None
     description: Description | None = None

@@ -162,6 +162,8 @@ class TaskCreateCommand(Frame):
 
 
 class TaskChange(TaskUpdate):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": 7, "column_id": 2}]})
+
     id: int = Field(ge=1, le=2**63 - 1)
 
 
