@@ -73,3 +73,16 @@ def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {"description": _ANSWERS[status][0], "model": _ANSWERS[status][1]}
         for status in sorted(set(statuses))
     }
+
+
+def links(status: int, targets: dict[str, dict[str, str]]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI links from a created object to the operations that take its id: what a client
+    (and Schemathesis's stateful phase) calls next. `targets`: operationId -> its parameters."""
+    return {
+        status: {
+            "links": {
+                operation_id: {"operationId": operation_id, "parameters": parameters}
+                for operation_id, parameters in targets.items()
+            }
+        }
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
-from taskflow.answers import A_CHANGE, A_WRITE, ON_A_BOARD, SIGNED_IN, answers
+from taskflow.answers import A_CHANGE, A_WRITE, ON_A_BOARD, SIGNED_IN, answers, links
 from taskflow.deps import CommitDep, CurrentUser, SessionDep
 from taskflow.idempotency_http import IdempotencyDep
 from taskflow.models import Board
@@ -24,6 +24,11 @@ from taskflow.services import boards, members
 from taskflow.services.access import OWNER
 
 router = APIRouter(prefix="/api/boards", tags=["boards"])
+# What takes a board's id: the links from a created board.
+BOARD_OPERATIONS = (
+    "get_board", "update_board", "delete_board", "add_member", "create_column", "list_tasks",
+    "create_task", "board_activity",
+)  # fmt: skip
 
 
 def _public(board: Board, role: str) -> BoardPublic:
@@ -44,7 +49,10 @@ def _public(board: Board, role: str) -> BoardPublic:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=BoardPublic,
-    responses=answers(*SIGNED_IN, 400, 409, 413, 429),
+    responses={
+        **answers(*SIGNED_IN, 400, 409, 413, 429),
+        **links(201, {op: {"board_id": "$response.body#/id"} for op in BOARD_OPERATIONS}),
+    },
 )
 async def create_board(
     body: BoardCreate, user: CurrentUser, session: SessionDep, retry: IdempotencyDep
@@ -99,7 +107,18 @@ async def delete_board(
     "/{board_id}/members",
     status_code=status.HTTP_201_CREATED,
     response_model=MemberPublic,
-    responses=answers(*A_CHANGE),
+    responses={
+        **answers(*A_CHANGE),
+        **links(
+            201,
+            {
+                "remove_member": {
+                    "board_id": "$request.path.board_id",
+                    "user_id": "$response.body#/user_id",
+                }
+            },
+        ),
+    },
 )
 async def add_member(
     board_id: PathId,

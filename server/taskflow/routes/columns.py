@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
-from taskflow.answers import A_CHANGE, A_WRITE, answers
+from taskflow.answers import A_CHANGE, A_WRITE, answers, links
 from taskflow.deps import CommitDep, CurrentUser, SessionDep
 from taskflow.idempotency_http import IdempotencyDep
 from taskflow.schemas import ColumnCreate, ColumnPublic, ColumnUpdate, PathId
@@ -18,7 +18,13 @@ router = APIRouter(prefix="/api", tags=["columns"])
     "/boards/{board_id}/columns",
     status_code=status.HTTP_201_CREATED,
     response_model=ColumnPublic,
-    responses=answers(*A_CHANGE),
+    responses={
+        **answers(*A_CHANGE),
+        **links(
+            201,
+            {op: {"column_id": "$response.body#/id"} for op in ("update_column", "delete_column")},
+        ),
+    },
 )
 async def create_column(
     board_id: PathId,

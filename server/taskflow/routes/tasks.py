@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import WithJsonSchema
 
-from taskflow.answers import A_CHANGE, A_WRITE, ON_A_BOARD, answers
+from taskflow.answers import A_CHANGE, A_WRITE, ON_A_BOARD, answers, links
 from taskflow.deps import CommitDep, CurrentUser, SessionDep
 from taskflow.errors import Invalid
 from taskflow.idempotency_http import IdempotencyDep
@@ -77,7 +77,16 @@ async def list_tasks(
     "/boards/{board_id}/tasks",
     status_code=status.HTTP_201_CREATED,
     response_model=TaskPublic,
-    responses=answers(*A_CHANGE),
+    responses={
+        **answers(*A_CHANGE),
+        **links(
+            201,
+            {
+                op: {"task_id": "$response.body#/id"}
+                for op in ("get_task", "update_task", "delete_task")
+            },
+        ),
+    },
 )
 async def create_task(
     board_id: PathId,
