@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -9,6 +10,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -16,6 +18,20 @@ from pydantic import (
     StrictStr,
     StringConstraints,
 )
+
+# RFC 3339, as `format: date-time` says: pydantic alone would also take a number (or a string of
+# digits) as a Unix time, and a date-time without seconds.
+_DATE_TIME = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def _rfc3339(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DATE_TIME.match(value):
+        raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2026-06-01T09:30:00Z")
+    return value
 
 
 def _utc(moment: datetime) -> datetime:
@@ -48,7 +64,7 @@ MAX_ID = 2**53 - 1
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 # Path and query ids arrive as text.
 PathId = Annotated[int, Field(ge=1, le=MAX_ID)]
-DueDate = Annotated[AwareDatetime, AfterValidator(_utc)]
+DueDate = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_utc)]
 Role = Literal["owner", "editor", "viewer"]
 
 
