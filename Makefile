@@ -58,14 +58,14 @@ suite:
 	$(if $(PYTEST_OFF),,$(SUITE_BIN)/pytest $(PYTEST_ARGS))
 
 # Not in CI: the newest releases pyproject.toml allows, in a throwaway virtualenv, then the
-# whole suite. Run it before every `make lock`.
+# whole suite, Schemathesis with a new random seed (tests/openapi). Run it before every `make lock`.
 test-latest: system-deps
 	rm -rf $(LATEST_VENV)
 	$(PYTHON) -m venv $(LATEST_VENV)
 	$(LATEST_VENV)/bin/pip install --quiet --upgrade pip
 	$(LATEST_VENV)/bin/pip install --quiet --upgrade -e '.[test,bench]'
 	$(LATEST_VENV)/bin/pip list --format=freeze > $(LATEST_VENV)/versions.txt
-	TASKFLOW_UNLOCKED=1 $(MAKE) suite SUITE_BIN=$(LATEST_VENV)/bin
+	TASKFLOW_UNLOCKED=1 TASKFLOW_FUZZ_SEED=random $(MAKE) suite SUITE_BIN=$(LATEST_VENV)/bin
 
 # Refreshes the lock to the newest releases pyproject.toml allows (after `make test-latest`).
 lock:

@@ -18,6 +18,7 @@ from taskflow.models import BoardEvent, IdempotencyRecord, User
 from taskflow.realtime.commands import CommandRunner
 from taskflow.realtime.protocol import parse_client_frame
 from tests.conftest import TIMEOUT_UNIT, Account, make_settings, register
+from tests.support import asyncapi
 from tests.support.live import new_board
 
 
@@ -95,7 +96,9 @@ async def test_a_websocket_ref_expires_with_the_same_ttl(short_ttl_app: FastAPI)
 
     async def ack_seq() -> int:
         reply = await runner.run(actor=actor, board_id=board["id"], frame=frame)
-        return int(json.loads(reply)["seq"])
+        answer = json.loads(reply)
+        asyncapi.check_server_frame(answer)
+        return int(answer["seq"])
 
     assert [await ack_seq(), await ack_seq()] == [1, 1]
     await asyncio.sleep(1.1)

@@ -104,6 +104,7 @@ def test_the_runtime_lock_holds_no_test_or_bench_tool() -> None:
         "pytest",
         "hypothesis",
         "schemathesis",
+        "openapi-python-client",
         "playwright",
         "mypy",
         "ruff",

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import WithJsonSchema
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,18 +15,21 @@ from taskflow.deps import CurrentUser, SessionDep
 from taskflow.errors import DomainError
 from taskflow.services import idempotency
 
+KEY_PATTERN = r"^[\x21-\x7e]+$"
 KeyHeader = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
         min_length=1,
         max_length=200,
-        pattern=r"^[\x21-\x7e]+$",
+        pattern=KEY_PATTERN,
         description=(
             "Retry-safe creates: the same key within IDEMPOTENCY_TTL_SECONDS (15 minutes by"
             " default) returns the first answer"
         ),
     ),
+    # A string alone: see IfMatch in routes/tasks.py.
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "pattern": KEY_PATTERN}),
 ]
 
 

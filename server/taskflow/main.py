@@ -28,6 +28,7 @@ from taskflow.commit import Committer
 from taskflow.config import Settings, get_settings
 from taskflow.database import Database
 from taskflow.errors_http import install_error_handlers
+from taskflow.fallback import install_api_fallback
 from taskflow.housekeeping import Housekeeper
 from taskflow.models import Board
 from taskflow.ratelimit import AttemptStore, LoginLimiter, MemoryAttemptStore, RedisAttemptStore
@@ -36,7 +37,16 @@ from taskflow.realtime.eventlog import EventLog
 from taskflow.realtime.factory import make_broker, make_presence
 from taskflow.realtime.fast_path import LIVE_ROUTE
 from taskflow.realtime.hub import Hub
-from taskflow.routes import accounts, activity, boards, columns, health, sessions, tasks
+from taskflow.routes import (
+    accounts,
+    activity,
+    boards,
+    columns,
+    documents,
+    health,
+    sessions,
+    tasks,
+)
 from taskflow.write_limit import WriteLimiter
 
 log = logging.getLogger("taskflow")
@@ -130,14 +140,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Real-time collaborative task boards",
         lifespan=lifespan,
+        # operationId = the route function's name: what generated clients call the operation.
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(documents.router)
     app.include_router(accounts.router)
     app.include_router(sessions.router)
     for module in (boards, columns, tasks, activity):
         app.include_router(module.router)
+    install_api_fallback(app)
     _mount_client(app, Path(settings.client_dir))
     app.add_middleware(BodyLimit)
     app.add_middleware(AccessLog)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -9,6 +10,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -17,11 +19,18 @@ from pydantic import (
     StringConstraints,
 )
 
+# RFC 3339, as `format: date-time` says: pydantic alone would also take a number (or a string of
+# digits) as a Unix time, and a date-time without seconds.
+_DATE_TIME = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL cannot store NUL in text; refusing it everywhere keeps both databases alike.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+
+def _rfc3339(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DATE_TIME.match(value):
+        raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2026-06-01T09:30:00Z")
     return value
 
 
@@ -33,19 +42,29 @@ def _utc(moment: datetime) -> datetime:
         raise ValueError("date-time out of range once converted to UTC") from None
 
 
-Text = Annotated[StrictStr, AfterValidator(_no_nul)]
+# The rules are patterns, so /openapi.json states them and clients can check before sending.
+# NUL: PostgreSQL cannot store it in text; refusing it everywhere keeps both databases alike.
+NO_NUL = r"^[^\x00]*$"
+# A name or title must show something: whitespace (ASCII, as every regex engine reads it) alone
+# is refused.
+SHOWS_SOMETHING = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r ][^\x00]*$"
 Username = Annotated[
-    Text, StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+    StrictStr, StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
 ]
-Password = Annotated[Text, StringConstraints(min_length=8, max_length=128)]
-# A name or title must show something: whitespace alone is refused.
-Name = Annotated[Text, StringConstraints(min_length=1, max_length=100, pattern=r"\S")]
-Title = Annotated[Text, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
-Description = Annotated[Text, StringConstraints(max_length=10_000)]
-Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
-# Path and query ids arrive as text; the bound keeps them inside BIGINT (no database error).
-PathId = Annotated[int, Field(ge=1, le=2**63 - 1)]
-DueDate = Annotated[AwareDatetime, AfterValidator(_utc)]
+Password = Annotated[StrictStr, StringConstraints(min_length=8, max_length=128, pattern=NO_NUL)]
+Name = Annotated[
+    StrictStr, StringConstraints(min_length=1, max_length=100, pattern=SHOWS_SOMETHING)
+]
+Title = Annotated[
+    StrictStr, StringConstraints(min_length=1, max_length=200, pattern=SHOWS_SOMETHING)
+]
+Description = Annotated[StrictStr, StringConstraints(max_length=10_000, pattern=NO_NUL)]
+# Ids stay within what a JSON number holds exactly (and a JavaScript client reads exactly).
+MAX_ID = 2**53 - 1
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+# Path and query ids arrive as text.
+PathId = Annotated[int, Field(ge=1, le=MAX_ID)]
+DueDate = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_utc)]
 Role = Literal["owner", "editor", "viewer"]
 
 
@@ -61,6 +80,15 @@ class Output(BaseModel):
 
 
 class UserCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"username": "ada", "email": "ada@example.com", "password": "correct horse"}
+            ]
+        },
+    )
+
     username: Username
     email: EmailStr
     password: Password
@@ -100,10 +128,16 @@ class SessionPublic(Output):
 
 
 class BoardCreate(Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Launch"}]})
+
     name: Name
 
 
 class BoardUpdate(Input):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Launch, week 2"}]}
+    )
+
     name: Name
 
 
@@ -118,12 +152,18 @@ class BoardPublic(Output):
 
 
 class ColumnCreate(Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Review"}]})
+
     name: Name
     before_id: Id | None = None
     after_id: Id | None = None
 
 
 class ColumnUpdate(Input):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Reviewed"}]}
+    )
+
     name: Name | None = None
     before_id: Id | None = None
     after_id: Id | None = None
@@ -139,6 +179,10 @@ class ColumnPublic(Output):
 
 
 class MemberAdd(Input):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"username": "grace", "role": "editor"}]}
+    )
+
     username: Username
     role: Literal["editor", "viewer"]
 
@@ -154,6 +198,13 @@ class MemberPublic(Output):
 
 
 class TaskCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"title": "Write the announcement", "description": "Two paragraphs"}]
+        },
+    )
+
     title: Title
     description: Description = ""
     column_id: Id | None = None
@@ -165,6 +216,11 @@ class TaskCreate(Input):
 
 class TaskUpdate(Input):
     """Any task fields; `column_id` and/or `before_id`/`after_id` make it a move."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"title": "Write the announcement", "version": 1}]},
+    )
 
     title: Title | None = None
     description: Description | None = None

@@ -13,6 +13,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from tests.conftest import TIMEOUT_UNIT, Account
+from tests.support import asyncapi
 from tests.support.live import ws_url
 
 Frame = dict[str, Any]
@@ -108,6 +109,7 @@ class Subscriber:
             await socket.close()
             raise
         assert hello["type"] == "hello", f"{self.name}: first frame {hello}"
+        asyncapi.check_server_frame(hello)
         self.hellos.append(hello)
         self.hello_times.append(time.monotonic())
         await self._record(hello)
@@ -118,7 +120,12 @@ class Subscriber:
             assert self._socket is not None
             try:
                 async for raw in self._socket:
-                    await self._record(json.loads(raw))
+                    frame = json.loads(raw)
+                    if drift := asyncapi.problems(frame, "sendFrames"):
+                        # Ends the subscriber: every wait then fails with this reason.
+                        await self._end(f"frame not in /asyncapi.json: {drift}: {raw[:500]}")
+                        return
+                    await self._record(frame)
                 reason = f"closed by the server: {self._socket.close_code}"
             except ConnectionClosed as closed:
                 reason = f"connection lost: {closed!r}"
@@ -202,7 +209,9 @@ class Subscriber:
         assert self._socket is not None and ref not in self._pending
         future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
         self._pending[ref] = future
-        await self._socket.send(json.dumps({"type": kind, "ref": ref, "data": data}))
+        frame = {"type": kind, "ref": ref, "data": data}
+        asyncapi.check_client_frame(frame)
+        await self._socket.send(json.dumps(frame))
         return await asyncio.wait_for(future, 10 * TIMEOUT_UNIT)
 
     async def close(self) -> None:

@@ -14,6 +14,7 @@ import pytest
 from devstack import Stack
 from tests.cluster.cluster import Team, board_seq
 from tests.conftest import TIMEOUT_UNIT
+from tests.support import asyncapi
 from tests.support.live import create_task, ws_url
 
 pytestmark = pytest.mark.cluster
@@ -28,6 +29,7 @@ async def next_frames(stream: asyncio.StreamReader, *kinds: str) -> list[dict[st
         line = await asyncio.wait_for(stream.readline(), 10 * TIMEOUT_UNIT)
         assert line, f"websocat ended before {kinds} frames, got {list(found)}"
         frame: dict[str, Any] = json.loads(line)
+        asyncapi.check_server_frame(frame)
         if frame["type"] in kinds:
             found.setdefault(frame["type"], frame)
         if len(found) == len(kinds):
@@ -60,6 +62,7 @@ async def test_websocat_through_nginx_gets_events_and_an_ack(
         assert (event["seq"], event["name"], event["data"]) == (base + 1, "task.created", task)
 
         command = {"type": "task.create", "ref": "w1", "data": {"title": "typed in websocat"}}
+        asyncapi.check_client_frame(command)
         process.stdin.write(json.dumps(command).encode() + b"\n")
         await process.stdin.drain()
         # The command's event and its ack, in whichever order the socket's queue got them.

@@ -31,12 +31,21 @@ API_PATHS = [
     "/docs/oauth2-redirect",
     "/redoc",
     "/openapi.json",
+    "/asyncapi.json",
     "/healthz",
     "/readyz",
     "/metrics",
 ]
 INTERNAL_PATHS = ["/docs", "/docs/oauth2-redirect", "/redoc", "/metrics"]
-PUBLIC_PATHS = ["/api/boards", "/api/auth/token", "/openapi.json", "/healthz", "/readyz", "/"]
+PUBLIC_PATHS = [
+    "/api/boards",
+    "/api/auth/token",
+    "/openapi.json",
+    "/asyncapi.json",
+    "/healthz",
+    "/readyz",
+    "/",
+]
 SECURITY_HEADERS = {
     "content-security-policy",
     "x-frame-options",

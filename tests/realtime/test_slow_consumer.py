@@ -16,6 +16,17 @@ from tests.support.live import join, new_board, open_live
 PAD = "x" * 16_000
 
 
+TS = "2026-01-01T00:00:00+00:00"
+
+
+def task_data(board_id: int, version: int) -> dict[str, object]:
+    return {
+        "id": 1, "board_id": board_id, "column_id": 1, "title": "load", "description": "",
+        "position": "a0", "assignee_id": None, "due_date": None, "version": version,
+        "created_by": None, "created_at": TS, "updated_at": TS,
+    }  # fmt: skip
+
+
 def fabricated(board_id: int, seq: int) -> Event:
     frame = {
         "type": "event",
@@ -23,8 +34,9 @@ def fabricated(board_id: int, seq: int) -> Event:
         "seq": seq,
         "name": "task.updated",
         "actor": {"id": 0, "username": "load"},
-        "data": {"sent": time.monotonic(), "pad": PAD},
-        "ts": "2026-01-01T00:00:00+00:00",
+        # A task as /asyncapi.json describes it, carrying the send time (and padding) besides.
+        "data": {**task_data(board_id, seq), "sent": time.monotonic(), "pad": PAD},
+        "ts": TS,
     }
     return Event(board_id=board_id, seq=seq, name="task.updated", frame=json.dumps(frame), data={})
 

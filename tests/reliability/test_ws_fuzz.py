@@ -27,6 +27,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from devstack import Replica
 from tests.conftest import TIMEOUT_UNIT
+from tests.support import asyncapi
 from tests.support.databases import SqliteTemplate
 from tests.support.live import ws_url
 
@@ -148,6 +149,7 @@ class Fuzzer:
         replies = []
         for _ in range(most):
             reply = json.loads(self.socket.recv(timeout=10 * TIMEOUT_UNIT))
+            asyncapi.check_server_frame(reply)  # fuzzed input, documented answers
             if reply.get("ref") == ref and reply.get("type") == "error":
                 return replies
             replies.append(reply)
@@ -171,7 +173,9 @@ class Fuzzer:
 
 def open_socket(url: str, sockets: contextlib.ExitStack) -> ClientConnection:
     socket = sockets.enter_context(connect(url, open_timeout=10, compression=None, max_size=2**22))
-    assert json.loads(socket.recv(timeout=10))["type"] == "hello"
+    hello = json.loads(socket.recv(timeout=10))
+    asyncapi.check_server_frame(hello)
+    assert hello["type"] == "hello"
     return socket
 
 
@@ -234,6 +238,7 @@ def test_hostile_frames_get_errors_or_contract_closes_and_cost_no_memory(
         seen = []
         while not (seen and seen[-1].get("type") == "pong" and any(f.get("data", {}).get("title") == "still here" for f in seen if f["type"] == "event")):  # fmt: skip
             seen.append(json.loads(bystander.recv(timeout=10 * TIMEOUT_UNIT)))
+            asyncapi.check_server_frame(seen[-1])
             assert len(seen) < 5000
     print(
         f"ws fuzz: {fuzzer.sent} frames ({EXAMPLES} generated in {fuzzed_in:.1f} s, then "

@@ -13,6 +13,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from tests.conftest import TIMEOUT_UNIT
+from tests.support import asyncapi
 from tests.support.live import ws_url
 
 RESUME_DEADLINE = 30.0
@@ -83,6 +84,7 @@ class Watcher:
         if hello["type"] != "hello":
             await socket.close()
             raise AssertionError(f"{self.name}: first frame {hello}")
+        asyncapi.check_server_frame(hello)
         self.hellos.append(hello)
         if since is None:
             self.last_seq = int(hello["seq"])
@@ -99,7 +101,12 @@ class Watcher:
                         await socket.send(text)
             try:
                 async for raw in socket:
-                    self._record(json.loads(raw))
+                    frame = json.loads(raw)
+                    if drift := asyncapi.problems(frame, "sendFrames"):
+                        # Ends the watcher: every wait then fails with this reason.
+                        self._end(f"frame not in /asyncapi.json: {drift}: {raw[:500]}")
+                        return
+                    self._record(frame)
             except ConnectionClosed:
                 pass
             received = socket.protocol.close_rcvd
@@ -180,7 +187,9 @@ class Watcher:
         self, kind: str, data: dict[str, Any], ref: str, timeout: float = 40.0
     ) -> dict[str, Any]:
         """Send until answered (re-sent with the same ref after every reconnection)."""
-        text = json.dumps({"type": kind, "ref": ref, "data": data})
+        frame = {"type": kind, "ref": ref, "data": data}
+        asyncapi.check_client_frame(frame)
+        text = json.dumps(frame)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[ref] = (text, future)
         if self.socket is not None:

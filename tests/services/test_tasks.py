@@ -15,6 +15,7 @@ from taskflow.schemas import BoardCreate, TaskCreate, TaskUpdate
 from taskflow.services import boards, members, tasks
 from taskflow.services.access import task_data
 from tests.services.conftest import Crew
+from tests.support import asyncapi
 
 
 async def create(db: Database, crew: Crew, title: str = "Write", **fields: object) -> Task:
@@ -50,6 +51,7 @@ async def test_create_returns_the_task_and_its_event(db: Database, crew: Crew) -
     assert (event.board_id, event.seq, event.name) == (crew.board.id, 3, "task.created")
     assert event.data == task_data(task)
     frame = orjson.loads(event.frame)
+    asyncapi.check_server_frame(frame)  # the frame every subscriber gets
     assert frame["type"] == "event" and frame["seq"] == 3 and frame["data"] == event.data
     assert frame["actor"] == {"id": crew.editor.id, "username": crew.editor.username}
     entry = await outbox_entry(db, crew.board.id, 3)

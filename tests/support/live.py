@@ -12,6 +12,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import TIMEOUT_UNIT, Account
+from tests.support import asyncapi
 
 
 def ws_url(base_url: str, board_id: int, token: str | None, since: int | None = None) -> str:
@@ -31,12 +32,17 @@ class LiveClient:
     socket: ClientConnection
     frames: list[dict[str, Any]] = field(default_factory=list)
 
-    async def send(self, frame: dict[str, Any] | str | bytes) -> None:
+    async def send(self, frame: dict[str, Any] | str | bytes, *, conforming: bool = True) -> None:
+        """Send a frame; a dict must be a client frame of /asyncapi.json unless `conforming` is
+        False (a test that sends a wrong frame on purpose). Text and bytes go as they are."""
+        if isinstance(frame, dict) and conforming:
+            asyncapi.check_client_frame(frame)
         await self.socket.send(frame if isinstance(frame, (str, bytes)) else json.dumps(frame))
 
     async def recv(self, timeout: float = 5.0) -> dict[str, Any]:
         raw = await asyncio.wait_for(self.socket.recv(), timeout * TIMEOUT_UNIT)
         frame: dict[str, Any] = json.loads(raw)
+        asyncapi.check_server_frame(frame)
         self.frames.append(frame)
         return frame
 
@@ -61,11 +67,19 @@ class LiveClient:
                 return events
 
     async def command(self, kind: str, data: dict[str, Any], ref: str = "r1") -> dict[str, Any]:
-        await self.send({"type": kind, "ref": ref, "data": data})
+        """Send a command and return its reply. A command /asyncapi.json refuses (tests send
+        some on purpose) must be refused by the server too: an `error` with code `invalid`."""
+        frame = {"type": kind, "ref": ref, "data": data}
+        refused = asyncapi.problems(frame, "receiveFrames")
+        await self.send(frame, conforming=False)
         while True:
-            frame = await self.recv()
-            if frame["type"] in ("ack", "error") and frame.get("ref") == ref:
-                return frame
+            reply = await self.recv()
+            if reply["type"] in ("ack", "error") and reply.get("ref") == ref:
+                if refused:
+                    assert (reply["type"], reply.get("code")) == ("error", "invalid"), (
+                        f"the document refuses {frame} ({refused}), the server answered {reply}"
+                    )
+                return reply
 
     async def close_code(self, timeout: float = 5.0) -> int:
         """Read until the server closes; the close code it sent."""

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
 
+from taskflow.answers import SIGNED_IN, answers
 from taskflow.deps import CurrentUser, SessionDep, SettingsDep
 from taskflow.errors import Unauthorized
 from taskflow.schemas import Token, UserCreate, UserPublic
@@ -16,14 +17,19 @@ router = APIRouter(prefix="/api", tags=["accounts"])
 NO_NUL = r"^[^\x00]*$"
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
+    responses=answers(400, 409, 413, 422, 429, 503),
+)
 async def register(body: UserCreate, session: SessionDep) -> UserPublic:
     user = await accounts.register_user(tx=session, cmd=body)
     await session.commit()
     return UserPublic.model_validate(user)
 
 
-@router.post("/auth/token", response_model=Token)
+@router.post("/auth/token", response_model=Token, responses=answers(*SIGNED_IN, 400, 413, 429))
 async def sign_in(
     request: Request,
     response: Response,
@@ -46,6 +52,6 @@ async def sign_in(
     )
 
 
-@router.get("/users/me", response_model=UserPublic)
+@router.get("/users/me", response_model=UserPublic, responses=answers(*SIGNED_IN))
 async def me(user: CurrentUser) -> UserPublic:
     return UserPublic.model_validate(user)

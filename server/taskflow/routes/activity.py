@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from taskflow.activity.cursor import decode, read_page
 from taskflow.activity.relay import ActivityRelay
+from taskflow.answers import ON_A_BOARD, answers
 from taskflow.deps import CurrentUser, SessionDep
 from taskflow.schemas import ActivityPage, ActivityPublic, PathId
 from taskflow.services import boards
@@ -19,7 +20,9 @@ router = APIRouter(prefix="/api", tags=["activity"])
 FLUSH_TIMEOUT = 5.0
 
 
-@router.get("/boards/{board_id}/activity", response_model=ActivityPage)
+@router.get(
+    "/boards/{board_id}/activity", response_model=ActivityPage, responses=answers(*ON_A_BOARD)
+)
 async def board_activity(
     board_id: PathId,
     request: Request,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
+from taskflow.answers import A_CHANGE, A_WRITE, ON_A_BOARD, SIGNED_IN, answers, links
 from taskflow.deps import CommitDep, CurrentUser, SessionDep
 from taskflow.idempotency_http import IdempotencyDep
 from taskflow.models import Board
@@ -23,6 +24,11 @@ from taskflow.services import boards, members
 from taskflow.services.access import OWNER
 
 router = APIRouter(prefix="/api/boards", tags=["boards"])
+# What takes a board's id: the links from a created board.
+BOARD_OPERATIONS = (
+    "get_board", "update_board", "delete_board", "add_member", "create_column", "list_tasks",
+    "create_task", "board_activity",
+)  # fmt: skip
 
 
 def _public(board: Board, role: str) -> BoardPublic:
@@ -39,7 +45,15 @@ def _public(board: Board, role: str) -> BoardPublic:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=BoardPublic)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BoardPublic,
+    responses={
+        **answers(*SIGNED_IN, 400, 409, 413, 429),
+        **links(201, {op: {"board_id": "$response.body#/id"} for op in BOARD_OPERATIONS}),
+    },
+)
 async def create_board(
     body: BoardCreate, user: CurrentUser, session: SessionDep, retry: IdempotencyDep
 ) -> BoardPublic | JSONResponse:
@@ -53,14 +67,14 @@ async def create_board(
     return public
 
 
-@router.get("", response_model=list[BoardPublic])
+@router.get("", response_model=list[BoardPublic], responses=answers(*SIGNED_IN))
 async def list_boards(user: CurrentUser, session: SessionDep) -> list[BoardPublic]:
     return [
         _public(board, role) for board, role in await boards.list_boards(tx=session, actor=user)
     ]
 
 
-@router.get("/{board_id}", response_model=BoardSnapshot)
+@router.get("/{board_id}", response_model=BoardSnapshot, responses=answers(*ON_A_BOARD))
 async def get_board(board_id: PathId, user: CurrentUser, session: SessionDep) -> BoardSnapshot:
     snap = await boards.board_snapshot(tx=session, actor=user, board_id=board_id)
     return BoardSnapshot(
@@ -71,7 +85,7 @@ async def get_board(board_id: PathId, user: CurrentUser, session: SessionDep) ->
     )
 
 
-@router.patch("/{board_id}", response_model=BoardPublic)
+@router.patch("/{board_id}", response_model=BoardPublic, responses=answers(*A_CHANGE))
 async def update_board(
     board_id: PathId, body: BoardUpdate, user: CurrentUser, session: SessionDep, commit: CommitDep
 ) -> BoardPublic:
@@ -80,7 +94,7 @@ async def update_board(
     return _public(board, OWNER)
 
 
-@router.delete("/{board_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{board_id}", status_code=status.HTTP_204_NO_CONTENT, responses=answers(*A_WRITE))
 async def delete_board(
     board_id: PathId, user: CurrentUser, session: SessionDep, commit: CommitDep
 ) -> Response:
@@ -90,7 +104,21 @@ async def delete_board(
 
 
 @router.post(
-    "/{board_id}/members", status_code=status.HTTP_201_CREATED, response_model=MemberPublic
+    "/{board_id}/members",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MemberPublic,
+    responses={
+        **answers(*A_CHANGE),
+        **links(
+            201,
+            {
+                "remove_member": {
+                    "board_id": "$request.path.board_id",
+                    "user_id": "$response.body#/user_id",
+                }
+            },
+        ),
+    },
 )
 async def add_member(
     board_id: PathId,
@@ -108,7 +136,11 @@ async def add_member(
     return member
 
 
-@router.delete("/{board_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{board_id}/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=answers(*A_WRITE),
+)
 async def remove_member(
     board_id: PathId, user_id: PathId, user: CurrentUser, session: SessionDep, commit: CommitDep
 ) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
+from taskflow.answers import A_CHANGE, A_WRITE, answers, links
 from taskflow.deps import CommitDep, CurrentUser, SessionDep
 from taskflow.idempotency_http import IdempotencyDep
 from taskflow.schemas import ColumnCreate, ColumnPublic, ColumnUpdate, PathId
@@ -14,7 +15,16 @@ router = APIRouter(prefix="/api", tags=["columns"])
 
 
 @router.post(
-    "/boards/{board_id}/columns", status_code=status.HTTP_201_CREATED, response_model=ColumnPublic
+    "/boards/{board_id}/columns",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ColumnPublic,
+    responses={
+        **answers(*A_CHANGE),
+        **links(
+            201,
+            {op: {"column_id": "$response.body#/id"} for op in ("update_column", "delete_column")},
+        ),
+    },
 )
 async def create_column(
     board_id: PathId,
@@ -35,7 +45,7 @@ async def create_column(
     return public
 
 
-@router.patch("/columns/{column_id}", response_model=ColumnPublic)
+@router.patch("/columns/{column_id}", response_model=ColumnPublic, responses=answers(*A_CHANGE))
 async def update_column(
     column_id: PathId, body: ColumnUpdate, user: CurrentUser, session: SessionDep, commit: CommitDep
 ) -> ColumnPublic:
@@ -46,7 +56,9 @@ async def update_column(
     return ColumnPublic.model_validate(column)
 
 
-@router.delete("/columns/{column_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/columns/{column_id}", status_code=status.HTTP_204_NO_CONTENT, responses=answers(*A_WRITE)
+)
 async def delete_column(
     column_id: PathId, user: CurrentUser, session: SessionDep, commit: CommitDep
 ) -> Response:

@@ -6,12 +6,23 @@ import asyncio
 import logging
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
 router = APIRouter(tags=["operations"])
 log = logging.getLogger("taskflow.health")
 PROBE_TIMEOUT = 2.0
+
+
+class Ready(BaseModel):
+    status: str
+    checked: list[str]
+
+
+class NotReady(BaseModel):
+    detail: str
+    failing: list[str]
 
 
 @router.get("/healthz")
@@ -19,7 +30,11 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    response_model=Ready,
+    responses={503: {"description": "a configured backend does not answer", "model": NotReady}},
+)
 async def readyz(request: Request) -> JSONResponse:
     probes = request.app.state.probes
     names = list(probes)
@@ -40,6 +55,15 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready", "checked": names})
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={
+        200: {
+            "description": "Prometheus text exposition format 0.0.4",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

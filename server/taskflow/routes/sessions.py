@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Request, Response, status
 
+from taskflow.answers import SIGNED_IN, answers
 from taskflow.deps import AccessToken, CurrentUser, SessionDep, SettingsDep
 from taskflow.errors import Unauthorized
 from taskflow.realtime.hub import Hub
@@ -36,7 +37,8 @@ async def _close_sockets(request: Request, user_id: int, session_ids: list[int])
 RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE)]
 
 
-@router.post("/refresh", response_model=Token)
+# 409: two refreshes of one credential at the same moment on PostgreSQL; one of them wins.
+@router.post("/refresh", response_model=Token, responses=answers(401, 409, 422, 429, 503))
 async def refresh(
     request: Request,
     response: Response,
@@ -64,7 +66,7 @@ async def refresh(
     return answer(request, response, started, settings)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=answers(422, 429, 503))
 async def logout(
     request: Request,
     session: SessionDep,
@@ -108,7 +110,7 @@ async def _session_to_end(
     return None
 
 
-@router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT, responses=answers(*SIGNED_IN))
 async def logout_all(request: Request, user: CurrentUser, session: SessionDep) -> Response:
     ended = await sessions.end_all_sessions(tx=session, user_id=user.id)
     await session.commit()
@@ -118,7 +120,7 @@ async def logout_all(request: Request, user: CurrentUser, session: SessionDep) -
     return response
 
 
-@router.get("/sessions", response_model=list[SessionPublic])
+@router.get("/sessions", response_model=list[SessionPublic], responses=answers(*SIGNED_IN))
 async def list_sessions(
     user: CurrentUser, token: AccessToken, session: SessionDep
 ) -> list[SessionPublic]:
@@ -137,7 +139,11 @@ async def list_sessions(
     ]
 
 
-@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=answers(*SIGNED_IN, 404),
+)
 async def revoke_session(
     request: Request, session_id: PathId, user: CurrentUser, session: SessionDep
 ) -> None:

@@ -8,7 +8,9 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
+from pydantic import WithJsonSchema
 
+from taskflow.answers import A_CHANGE, A_WRITE, ON_A_BOARD, answers, links
 from taskflow.deps import CommitDep, CurrentUser, SessionDep
 from taskflow.errors import Invalid
 from taskflow.idempotency_http import IdempotencyDep
@@ -19,7 +21,20 @@ from taskflow.services import tasks
 router = APIRouter(prefix="/api", tags=["tasks"])
 
 _VERSION = re.compile(r'^\s*(?:"([1-9][0-9]{0,17})"|([1-9][0-9]{0,17}))\s*$')
-IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=100)]
+# The header's pattern is the parser's: a value it would refuse is invalid by the document too.
+IF_MATCH = r'^\s*(?:\*|"[1-9][0-9]{0,17}"|[1-9][0-9]{0,17})\s*$'
+# Documented as a string alone: `str | None` would let the document allow a JSON null, which a
+# client sends as the text `null` and sees refused.
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=100,
+        pattern=IF_MATCH,
+        description='the task version the change applies to: `"3"` (or `3`); `*` for any',
+    ),
+    WithJsonSchema({"type": "string", "maxLength": 100, "pattern": IF_MATCH}),
+]
 
 
 def expected_version(if_match: str | None) -> int | None:
@@ -45,7 +60,9 @@ def _public(task: Task, response: Response) -> TaskPublic:
     return TaskPublic.model_validate(task)
 
 
-@router.get("/boards/{board_id}/tasks", response_model=list[TaskPublic])
+@router.get(
+    "/boards/{board_id}/tasks", response_model=list[TaskPublic], responses=answers(*ON_A_BOARD)
+)
 async def list_tasks(
     board_id: PathId,
     user: CurrentUser,
@@ -57,7 +74,19 @@ async def list_tasks(
 
 
 @router.post(
-    "/boards/{board_id}/tasks", status_code=status.HTTP_201_CREATED, response_model=TaskPublic
+    "/boards/{board_id}/tasks",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TaskPublic,
+    responses={
+        **answers(*A_CHANGE),
+        **links(
+            201,
+            {
+                op: {"task_id": "$response.body#/id"}
+                for op in ("get_task", "update_task", "delete_task")
+            },
+        ),
+    },
 )
 async def create_task(
     board_id: PathId,
@@ -77,14 +106,14 @@ async def create_task(
     return public
 
 
-@router.get("/tasks/{task_id}", response_model=TaskPublic)
+@router.get("/tasks/{task_id}", response_model=TaskPublic, responses=answers(*ON_A_BOARD))
 async def get_task(
     task_id: PathId, user: CurrentUser, session: SessionDep, response: Response
 ) -> TaskPublic:
     return _public(await tasks.get_task(tx=session, actor=user, task_id=task_id), response)
 
 
-@router.patch("/tasks/{task_id}", response_model=TaskPublic)
+@router.patch("/tasks/{task_id}", response_model=TaskPublic, responses=answers(*A_CHANGE, 412))
 async def update_task(
     task_id: PathId,
     body: TaskUpdate,
@@ -105,7 +134,9 @@ async def update_task(
     return _json_answer(events[-1].data, version=task.version)
 
 
-@router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=answers(*A_WRITE, 412)
+)
 async def delete_task(
     task_id: PathId,
     user: CurrentUser,

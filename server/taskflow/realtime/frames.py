@@ -1,0 +1,223 @@
+"""Every live-board frame as a model: what `/asyncapi.json` publishes and the tests hold frames to.
+
+The server builds its frames in `protocol.py` (serialized once, for speed); these models are the
+description of them, and the tests validate every frame they see against the published document.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from taskflow.schemas import ColumnPublic, MemberPublic, TaskCreate, TaskPublic, TaskUpdate, UserRef
+
+Ref = str | None
+REF = Field(default=None, max_length=200, description="any string; the reply repeats it")
+
+
+class Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Event data, per event name.
+
+
+class BoardData(Frame):
+    """`board.updated`: the board, without the caller's `role` and `seq`."""
+
+    id: int
+    name: str
+    owner_id: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class BoardGone(Frame):
+    id: int
+
+
+class ColumnGone(Frame):
+    id: int
+    board_id: int
+
+
+class TaskGone(Frame):
+    id: int
+    board_id: int
+    column_id: int
+
+
+class MemberGone(Frame):
+    user_id: int
+    username: str
+
+
+class TaskKey(Frame):
+    id: int
+    position: str
+    version: int
+    updated_at: datetime
+
+
+class TasksRebalanced(Frame):
+    board_id: int
+    column_id: int
+    tasks: list[TaskKey]
+
+
+class ColumnKey(Frame):
+    id: int
+    position: str
+    updated_at: datetime
+
+
+class ColumnsRebalanced(Frame):
+    board_id: int
+    columns: list[ColumnKey]
+
+
+EVENT_DATA: dict[str, type[BaseModel]] = {
+    "board.updated": BoardData,
+    "board.deleted": BoardGone,
+    "column.created": ColumnPublic,
+    "column.updated": ColumnPublic,
+    "column.deleted": ColumnGone,
+    "task.created": TaskPublic,
+    "task.updated": TaskPublic,
+    "task.deleted": TaskGone,
+    "member.added": MemberPublic,
+    "member.removed": MemberGone,
+    "tasks.rebalanced": TasksRebalanced,
+    "columns.rebalanced": ColumnsRebalanced,
+}
+
+# Server to client.
+
+
+class Hello(Frame):
+    """The first frame: the board's latest `seq` at subscription, and who is here (you too)."""
+
+    type: Literal["hello"]
+    board_id: int
+    seq: int
+    user: UserRef
+    presence: list[UserRef]
+
+
+class Presence(Frame):
+    """Who is connected to this board now, across all replicas; no `seq`."""
+
+    type: Literal["presence"]
+    users: list[UserRef]
+
+
+class Resync(Frame):
+    """Missed events cannot be delivered: reload the snapshot."""
+
+    type: Literal["resync"]
+    seq: int
+
+
+class Pong(Frame):
+    type: Literal["pong"]
+
+
+class Expiry(Frame):
+    expires_at: datetime
+
+
+class Ack(Frame):
+    """A command applied: `seq` and `data` of its event (`seq` null for `auth`)."""
+
+    type: Literal["ack"]
+    ref: Ref
+    seq: int | None
+    data: TaskPublic | TaskGone | Expiry
+
+
+ErrorCode = Literal[
+    "invalid", "forbidden", "not_found", "conflict", "rate_limited", "unauthorized", "unavailable"
+]
+
+
+class Error(Frame):
+    """A command refused; nothing changed. `data` (code `conflict` only): the current task."""
+
+    type: Literal["error"]
+    ref: Ref
+    code: ErrorCode
+    message: str
+    data: TaskPublic | None = None
+
+
+# Client to server.
+
+
+class TaskCreateCommand(Frame):
+    type: Literal["task.create"]
+    ref: Ref = REF
+    data: TaskCreate
+
+
+class TaskChange(TaskUpdate):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": 7, "column_id": 2}]})
+
+    id: int = Field(ge=1, le=2**63 - 1)
+
+
+class TaskUpdateCommand(Frame):
+    type: Literal["task.update"]
+    ref: Ref = REF
+    data: TaskChange
+
+
+class TaskDeletion(Frame):
+    id: int = Field(ge=1, le=2**63 - 1)
+    version: int | None = Field(default=None, ge=1)
+
+
+class TaskDeleteCommand(Frame):
+    type: Literal["task.delete"]
+    ref: Ref = REF
+    data: TaskDeletion
+
+
+class Ping(Frame):
+    type: Literal["ping"]
+    ref: Ref = REF
+
+
+class Auth(Frame):
+    """A fresh access token in band: the socket then lives until the new token's `exp`."""
+
+    type: Literal["auth"]
+    ref: Ref = REF
+    token: str = Field(min_length=1, max_length=4096)
+
+
+def event_model(name: str) -> type[BaseModel]:
+    """The `event` frame of one event name, its `data` described exactly."""
+    data: Any = EVENT_DATA[name]
+    fields: dict[str, Any] = {
+        "type": (Literal["event"], ...),
+        "board_id": (int, ...),
+        "seq": (int, ...),
+        "name": (Literal[name], ...),
+        "actor": (UserRef, ...),
+        "data": (data, ...),
+        "ts": (datetime, ...),
+    }
+    title = "Event" + "".join(part.title() for part in name.split("."))
+    return create_model(title, __base__=Frame, **fields)
+
+
+SERVER_FRAMES: list[type[BaseModel]] = [Hello, Presence, Ack, Error, Resync, Pong]
+CLIENT_FRAMES: list[type[BaseModel]] = [
+    TaskCreateCommand,
+    TaskUpdateCommand,
+    TaskDeleteCommand,
+    Ping,
+    Auth,
+]
