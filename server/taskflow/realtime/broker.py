@@ -11,6 +11,7 @@ ReconnectHandler = Callable[[], Awaitable[None]]
 
 # Ended sessions, so that every replica closes their sockets.
 SESSIONS_CHANNEL = "taskflow:sessions"
+PUBLISH_TIMEOUT = 0.5  # seconds a publish may take before the sweep is left to deliver it
 
 
 def board_channel(board_id: int) -> str:

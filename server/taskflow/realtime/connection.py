@@ -6,12 +6,12 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from typing import Any
 
 from starlette.types import Send
 
 from taskflow.metrics import SLOW_CONSUMERS
 from taskflow.realtime.fast_path import WriteNow, encode_text_frame
+from taskflow.realtime.presence import UserRef
 from taskflow.realtime.protocol import CLOSE_TOO_SLOW
 
 log = logging.getLogger("taskflow.realtime")
@@ -50,7 +50,7 @@ class Connection:
         *,
         send: Send,
         board_id: int,
-        user: dict[str, Any],
+        user: UserRef,
         limit: int,
         write_now: WriteNow | None = None,
         session_id: int | None = None,
@@ -73,7 +73,7 @@ class Connection:
 
     @property
     def user_id(self) -> int:
-        return int(self.user["id"])
+        return self.user["id"]
 
     @property
     def closing(self) -> bool:

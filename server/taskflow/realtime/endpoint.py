@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import parse_qs
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -26,6 +25,7 @@ from taskflow.realtime.connection import Connection
 from taskflow.realtime.eventlog import EventLog
 from taskflow.realtime.fast_path import WRITE_NOW
 from taskflow.realtime.hub import Hub
+from taskflow.realtime.presence import UserRef
 from taskflow.realtime.protocol import BadFrame, ClientFrame, parse_client_frame
 from taskflow.realtime.throttle import CommandThrottle, Verdict
 from taskflow.realtime.token_expiry import TokenExpiry
@@ -83,12 +83,13 @@ class LiveBoardEndpoint:
             del query
             if hub.sockets_of(member.user_id) >= settings.ws_connections_per_user:
                 raise Refused(protocol.CLOSE_TRY_AGAIN_LATER, "too many connections for this user")
-            user_ref = {"id": member.user_id, "username": member.username}
+            user_ref: UserRef = {"id": member.user_id, "username": member.username}
             write_now = scope.get("extensions", {}).get(WRITE_NOW)
-            connection = hub.connection(
+            connection = Connection(
                 send=send,
                 board_id=board_id,
                 user=user_ref,
+                limit=hub.queue_limit,
                 write_now=write_now,
                 session_id=verified.session_id,
             )
@@ -180,7 +181,7 @@ class LiveBoardEndpoint:
         board_id: int,
         seq: int,
         since: int | None,
-        user: dict[str, Any],
+        user: UserRef,
     ) -> list[str]:
         presence = await hub.presence_of(board_id)
         frames = [protocol.hello(board_id=board_id, seq=seq, user=user, presence=presence)]

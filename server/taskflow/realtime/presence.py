@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol, TypedDict
 
-UserRef = dict[str, Any]
+
+class UserRef(TypedDict):
+    """A user as presence and `hello` frames name them."""
+
+    id: int
+    username: str
 
 
 class PresenceStore(Protocol):

@@ -15,7 +15,7 @@ class MemoryPresence:
 
     async def set_local(self, board_id: int, users: list[UserRef]) -> None:
         if users:
-            self.boards[board_id] = sorted(users, key=lambda user: int(user["id"]))
+            self.boards[board_id] = sorted(users, key=lambda user: user["id"])
         else:
             self.boards.pop(board_id, None)
 

@@ -26,7 +26,7 @@ class RedisPresence:
         self.mine: dict[int, list[bytes]] = {}
 
     def _member(self, user: UserRef) -> bytes:
-        return orjson.dumps([self.replica_id, int(user["id"]), str(user["username"])])
+        return orjson.dumps([self.replica_id, user["id"], str(user["username"])])
 
     async def set_local(self, board_id: int, users: list[UserRef]) -> None:
         members = [self._member(user) for user in users]

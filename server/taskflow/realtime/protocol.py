@@ -7,6 +7,8 @@ from typing import Any, Final
 
 import orjson
 
+from taskflow.realtime.presence import UserRef
+
 CLOSE_SERVICE_RESTART: Final = 1012
 CLOSE_TRY_AGAIN_LATER: Final = 1013
 CLOSE_UNAUTHORIZED: Final = 4401
@@ -25,13 +27,13 @@ def dumps(frame: dict[str, Any]) -> str:
     return orjson.dumps(frame).decode()
 
 
-def hello(*, board_id: int, seq: int, user: dict[str, Any], presence: list[dict[str, Any]]) -> str:
+def hello(*, board_id: int, seq: int, user: UserRef, presence: list[UserRef]) -> str:
     return dumps(
         {"type": "hello", "board_id": board_id, "seq": seq, "user": user, "presence": presence}
     )
 
 
-def presence(users: list[dict[str, Any]]) -> str:
+def presence(users: list[UserRef]) -> str:
     return dumps({"type": "presence", "users": users})
 
 

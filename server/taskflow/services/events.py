@@ -30,6 +30,19 @@ class Event:
     data: dict[str, Any]
 
 
+def parse_event(board_id: int, frame: str, seq: int | None = None) -> Event:
+    """The event an `event` frame carries, at `seq` if the log says where it stands."""
+    parsed = orjson.loads(frame)
+    seq = int(parsed["seq"]) if seq is None else seq
+    return Event(
+        board_id=board_id,
+        seq=seq,
+        name=str(parsed["name"]),
+        frame=frame,
+        data=parsed.get("data") or {},
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Activity:
     """What the activity feed says about an event."""
