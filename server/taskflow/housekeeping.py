@@ -7,11 +7,11 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from taskflow.background import sleep_unless, stop_gracefully
 from taskflow.config import Settings
 from taskflow.database import Database
 from taskflow.services import idempotency, sessions
 from taskflow.services.events import Retention, prune_events
-from taskflow.tasks import sleep_unless, stop_gracefully
 
 STOP_TIMEOUT = 5.0
 MAX_INTERVAL = 60.0

@@ -19,19 +19,14 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
 from taskflow import __version__
-from taskflow.access_log import AccessLog
 from taskflow.activity.factory import make_feed
 from taskflow.activity.feed_mongo import MongoActivityFeed
 from taskflow.activity.relay import ActivityRelay
-from taskflow.body_limit import BodyLimit
 from taskflow.commit import Committer
 from taskflow.config import Settings, get_settings
 from taskflow.database import Database
-from taskflow.errors_http import install_error_handlers
-from taskflow.fallback import install_api_fallback
 from taskflow.housekeeping import Housekeeper
 from taskflow.models import Board
-from taskflow.ratelimit import AttemptStore, LoginLimiter, MemoryAttemptStore, RedisAttemptStore
 from taskflow.realtime.dispatch import LiveBoardDispatch, LiveBoardRoute
 from taskflow.realtime.eventlog import EventLog
 from taskflow.realtime.factory import make_broker, make_presence
@@ -47,7 +42,17 @@ from taskflow.routes import (
     sessions,
     tasks,
 )
-from taskflow.write_limit import WriteLimiter
+from taskflow.services.ratelimit import (
+    AttemptStore,
+    LoginLimiter,
+    MemoryAttemptStore,
+    RedisAttemptStore,
+)
+from taskflow.services.write_limit import WriteLimiter
+from taskflow.web.errors import install_error_handlers
+from taskflow.web.fallback import install_api_fallback
+from taskflow.web.middleware.access_log import AccessLog
+from taskflow.web.middleware.body_limit import BodyLimit
 
 log = logging.getLogger("taskflow")
 Probe = Callable[[], Awaitable[object]]

@@ -17,7 +17,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from taskflow.main import create_app
-from taskflow.session_http import REFRESH_COOKIE
+from taskflow.web.session_cookie import REFRESH_COOKIE
 from tests.browser.board_page import BoardPage
 from tests.browser.conftest import MakeAccount
 from tests.browser.web import Web

@@ -22,7 +22,7 @@ from playwright.async_api import (
 )
 from playwright.async_api._generated import SetCookieParam  # not re-exported at the top
 
-from taskflow.session_http import REFRESH_COOKIE
+from taskflow.web.session_cookie import REFRESH_COOKIE
 from tests.browser.board_page import BoardPage
 from tests.conftest import ROOT, TIMEOUT_UNIT, Account
 

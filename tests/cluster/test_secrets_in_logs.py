@@ -15,7 +15,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from devstack import Stack
-from taskflow.session_http import REFRESH_COOKIE
+from taskflow.web.session_cookie import REFRESH_COOKIE
 from tests.cluster.cluster import ACCOUNTS, new_account
 from tests.cluster.subscriber import open_socket
 from tests.conftest import TIMEOUT_UNIT, Account

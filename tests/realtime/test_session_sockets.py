@@ -17,7 +17,7 @@ from taskflow.config import Settings
 from taskflow.main import create_app
 from taskflow.realtime.connection import Connection
 from taskflow.realtime.hub import Hub
-from taskflow.session_http import REFRESH_COOKIE
+from taskflow.web.session_cookie import REFRESH_COOKIE
 from tests.conftest import TIMEOUT_UNIT, Account, make_settings, register
 from tests.support.live import join, new_board, open_live
 from tests.support.servers import running_server

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from taskflow.main import create_app
-from taskflow.session_http import REFRESH_COOKIE
+from taskflow.web.session_cookie import REFRESH_COOKIE
 from tests.conftest import TIMEOUT_UNIT, make_settings, register
 
 REFRESH = "/api/auth/refresh"

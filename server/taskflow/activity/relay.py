@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import delete, func, select, tuple_
 
 from taskflow.activity.feed import ActivityEntry, ActivityFeed, entry_from_document
+from taskflow.background import stop_gracefully
 from taskflow.database import Database
 from taskflow.errors import Unavailable
 from taskflow.models import ActivityOutbox
-from taskflow.tasks import stop_gracefully
 
 # A burst of commits becomes one pass: at most four passes a second under steady writes, so the
 # relay's transactions hardly ever stand in the queue for the database before a write.

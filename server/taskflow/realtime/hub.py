@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from taskflow.background import sleep_unless, stop_gracefully
 from taskflow.errors import NotFound
 from taskflow.metrics import EVENTS_PUBLISHED, GAPS_HEALED, WS_CONNECTIONS, WS_ROOMS
 from taskflow.realtime import protocol
@@ -26,7 +27,6 @@ from taskflow.realtime.presence_tracker import PRESENCE_NOTICE, PresenceTracker
 from taskflow.realtime.room import Room
 from taskflow.realtime.session_ends import EndedSessions
 from taskflow.services.events import Event, parse_event
-from taskflow.tasks import sleep_unless, stop_gracefully
 
 log = logging.getLogger("taskflow.realtime")
 

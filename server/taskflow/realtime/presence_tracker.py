@@ -9,11 +9,11 @@ import time
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
+from taskflow.background import sleep_unless
 from taskflow.realtime import protocol
 from taskflow.realtime.broker import PUBLISH_TIMEOUT, Broker, board_channel
 from taskflow.realtime.presence import PresenceStore, UserRef
 from taskflow.realtime.room import Room
-from taskflow.tasks import sleep_unless
 
 log = logging.getLogger("taskflow.realtime")
 

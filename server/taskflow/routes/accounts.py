@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
 
-from taskflow.answers import SIGNED_IN, answers
-from taskflow.deps import CurrentUser, SessionDep, SettingsDep
 from taskflow.errors import Unauthorized
 from taskflow.schemas import Token, UserCreate, UserPublic
 from taskflow.services import accounts
-from taskflow.session_http import sign_in_answer
+from taskflow.web.answers import SIGNED_IN, answers
+from taskflow.web.deps import CurrentUser, SessionDep, SettingsDep
+from taskflow.web.session_cookie import sign_in_answer
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 NO_NUL = r"^[^\x00]*$"

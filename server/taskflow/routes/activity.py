@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Request
 
 from taskflow.activity.cursor import decode, read_page
 from taskflow.activity.relay import ActivityRelay
-from taskflow.answers import ON_A_BOARD, answers
-from taskflow.deps import CurrentUser, SessionDep
 from taskflow.schemas import ActivityPage, ActivityPublic, PathId
 from taskflow.services import boards
 from taskflow.services.access import READERS, require_role
+from taskflow.web.answers import ON_A_BOARD, answers
+from taskflow.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api", tags=["activity"])
 

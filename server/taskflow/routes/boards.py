@@ -5,9 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
-from taskflow.answers import A_CHANGE, A_WRITE, ON_A_BOARD, SIGNED_IN, answers, links
-from taskflow.deps import CommitDep, CurrentUser, SessionDep
-from taskflow.idempotency_http import IdempotencyDep
 from taskflow.models import Board
 from taskflow.schemas import (
     BoardCreate,
@@ -22,6 +19,9 @@ from taskflow.schemas import (
 )
 from taskflow.services import boards, members
 from taskflow.services.access import OWNER
+from taskflow.web.answers import A_CHANGE, A_WRITE, ON_A_BOARD, SIGNED_IN, answers, links
+from taskflow.web.deps import CommitDep, CurrentUser, SessionDep
+from taskflow.web.idempotency import IdempotencyDep
 
 router = APIRouter(prefix="/api/boards", tags=["boards"])
 # What takes a board's id: the links from a created board.

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
-from taskflow.answers import A_CHANGE, A_WRITE, answers, links
-from taskflow.deps import CommitDep, CurrentUser, SessionDep
-from taskflow.idempotency_http import IdempotencyDep
 from taskflow.schemas import ColumnCreate, ColumnPublic, ColumnUpdate, PathId
 from taskflow.services import columns
+from taskflow.web.answers import A_CHANGE, A_WRITE, answers, links
+from taskflow.web.deps import CommitDep, CurrentUser, SessionDep
+from taskflow.web.idempotency import IdempotencyDep
 
 router = APIRouter(prefix="/api", tags=["columns"])
 

@@ -6,15 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Request, Response, status
 
-from taskflow.answers import SIGNED_IN, answers
-from taskflow.deps import AccessToken, CurrentUser, SessionDep, SettingsDep
 from taskflow.errors import Unauthorized
 from taskflow.realtime.hub import Hub
 from taskflow.schemas import PathId, SessionPublic, Token
 from taskflow.security import verify_token
 from taskflow.services import sessions
 from taskflow.services.devices import device_of
-from taskflow.session_http import (
+from taskflow.web.answers import SIGNED_IN, answers
+from taskflow.web.deps import AccessToken, CurrentUser, SessionDep, SettingsDep
+from taskflow.web.session_cookie import (
     REFRESH_COOKIE,
     answer,
     clear_refresh_cookie,

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import WithJsonSchema
 
-from taskflow.answers import A_CHANGE, A_WRITE, ON_A_BOARD, answers, links
-from taskflow.deps import CommitDep, CurrentUser, SessionDep
 from taskflow.errors import Invalid
-from taskflow.idempotency_http import IdempotencyDep
 from taskflow.models import Task
 from taskflow.schemas import PathId, TaskCreate, TaskPublic, TaskUpdate
 from taskflow.services import tasks
+from taskflow.web.answers import A_CHANGE, A_WRITE, ON_A_BOARD, answers, links
+from taskflow.web.deps import CommitDep, CurrentUser, SessionDep
+from taskflow.web.idempotency import IdempotencyDep
 
 router = APIRouter(prefix="/api", tags=["tasks"])
 

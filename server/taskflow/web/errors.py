@@ -12,7 +12,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from taskflow.errors import DomainError, Unauthorized
-from taskflow.idempotency_http import Replayed, replayed_response
+from taskflow.web.idempotency import Replayed, replayed_response
 
 log = logging.getLogger("taskflow.errors")
 

@@ -1,4 +1,4 @@
-"""The sign-in limiter (`ratelimit.py`): backoff per account and address, a ceiling per account
+"""The sign-in limiter (`services/ratelimit.py`): backoff per account and address, a ceiling per account
 that known addresses pass, the address limit first, and a bounded in-memory store. One body runs
 against the in-memory store and Redis; tests/reliability/test_authentication.py drives the same
 rules through the HTTP route."""
@@ -13,7 +13,7 @@ from devstack.redis import ensure_redis
 from redis.asyncio import Redis
 
 from taskflow.errors import RateLimited
-from taskflow.ratelimit import (
+from taskflow.services.ratelimit import (
     WINDOW_SECONDS,
     AttemptStore,
     LoginLimiter,

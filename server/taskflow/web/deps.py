@@ -18,7 +18,7 @@ from taskflow.errors import Unauthorized
 from taskflow.models import User
 from taskflow.security import VerifiedToken, verify_token
 from taskflow.services.sessions import signed_in_user
-from taskflow.write_limit import WriteLimiter
+from taskflow.services.write_limit import WriteLimiter
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 

@@ -11,9 +11,9 @@ from pydantic import WithJsonSchema
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.deps import CurrentUser, SessionDep
 from taskflow.errors import DomainError
 from taskflow.services import idempotency
+from taskflow.web.deps import CurrentUser, SessionDep
 
 KEY_PATTERN = r"^[\x21-\x7e]+$"
 KeyHeader = Annotated[

@@ -1,0 +1,1 @@
+"""ASGI middleware around the whole app: request body cap, access log."""
