@@ -11,7 +11,8 @@ from typing import Any
 import aiosqlite
 from sqlalchemy import Select, event, make_url, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,6 +26,8 @@ from taskflow.sqlite_driver import OneHopConnection, OneHopDBAPI
 # SQLite connections for read sessions, each an aiosqlite thread, kept for good: a burst waits
 # for one rather than opening (and closing again) a thread, four PRAGMAs and all, per overflow.
 SQLITE_READERS = 4
+# The database, or the way to it, does not answer (TimeoutError is an OSError): try again later.
+UNAVAILABLE = (OperationalError, DBAPIError, PoolTimeout, ConnectionError, OSError)
 # The execution option of a session that only reads: on SQLite it starts with a deferred BEGIN.
 READ_ONLY = "taskflow_read_only"
 

@@ -6,12 +6,11 @@ import logging
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.commit import Committer
-from taskflow.database import Database
+from taskflow.database import UNAVAILABLE, Database
 from taskflow.errors import DomainError, Invalid, VersionConflict
 from taskflow.metrics import WS_COMMANDS
 from taskflow.models import User
@@ -69,7 +68,7 @@ class CommandRunner:
             return self._error(frame, exc.code, exc.message)
         except DataError:
             return self._error(frame, "invalid", "a value is out of range or not storable")
-        except (OperationalError, DBAPIError, PoolTimeout, ConnectionError, OSError) as exc:
+        except UNAVAILABLE as exc:
             log.error("command %s failed, database unavailable: %s", frame.type, type(exc).__name__)
             return self._error(frame, "unavailable", "database unavailable, try again")
 
@@ -95,23 +94,20 @@ class CommandRunner:
                 return stored
             # The command's own event is the last; a rebalance it caused may come before it.
             reply = protocol.ack(ref=frame.ref, seq=events[-1].seq, data=events[-1].data)
-            try:
-                if frame.ref is not None:
-                    await idempotency.remember(
-                        tx,
-                        user_id=actor.id,
-                        scope=scope,
-                        key=frame.ref,
-                        status_code=200,
-                        body=reply,
-                    )
+            if frame.ref is None:
                 await self.commit(tx, *events)
-            except IntegrityError:
-                if (
-                    stored := await self._recall(tx, actor=actor, scope=scope, frame=frame)
-                ) is None:
-                    raise
-                return stored
+            elif (
+                twin := await idempotency.remember_first(
+                    tx,
+                    user_id=actor.id,
+                    scope=scope,
+                    key=frame.ref,
+                    status_code=200,
+                    body=reply,
+                    then=lambda: self.commit(tx, *events),
+                )
+            ) is not None:
+                return str(twin.body)
         WS_COMMANDS.labels(frame.type, "ack").inc()
         return reply
 
@@ -122,8 +118,7 @@ class CommandRunner:
         """The first ack stored for the frame's ref, after rolling this attempt back."""
         if frame.ref is None:
             return None
-        await tx.rollback()
-        stored = await idempotency.recall(tx, user_id=actor.id, scope=scope, key=frame.ref)
+        stored = await idempotency.recall_instead(tx, user_id=actor.id, scope=scope, key=frame.ref)
         return None if stored is None else str(stored.body)
 
     def _error(self, frame: ClientFrame, code: str, message: str, data: Any = None) -> str:

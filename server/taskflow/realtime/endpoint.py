@@ -11,12 +11,10 @@ import logging
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import Receive, Scope, Send
 
 from taskflow.config import Settings
-from taskflow.database import Database
+from taskflow.database import UNAVAILABLE, Database
 from taskflow.errors import NotFound, Unauthorized
 from taskflow.models import User
 from taskflow.realtime import protocol
@@ -34,8 +32,6 @@ from taskflow.services.members import Membership, membership
 from taskflow.services.sessions import is_alive
 
 log = logging.getLogger("taskflow.realtime")
-# Infrastructure failures while admitting a socket: the client should simply try again.
-UNAVAILABLE = (OperationalError, DBAPIError, PoolTimeout, ConnectionError, OSError, TimeoutError)
 
 
 class Refused(Exception):

@@ -7,10 +7,12 @@ first answer.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.models import IdempotencyRecord
@@ -45,6 +47,39 @@ async def remember(
         IdempotencyRecord(user_id=user_id, scope=scope, key=key, status_code=status_code, body=body)
     )
     await tx.flush()
+
+
+async def recall_instead(
+    tx: AsyncSession, *, user_id: int, scope: str, key: str
+) -> IdempotencyRecord | None:
+    """Roll this attempt back, and read the answer a twin stored first, if any."""
+    await tx.rollback()
+    return await recall(tx, user_id=user_id, scope=scope, key=key)
+
+
+async def remember_first(
+    tx: AsyncSession,
+    *,
+    user_id: int,
+    scope: str,
+    key: str,
+    status_code: int,
+    body: Any,
+    then: Callable[[], Awaitable[object]] | None = None,
+) -> IdempotencyRecord | None:
+    """Store the answer (then run `then`, e.g. the commit); None when it is stored, or the twin's
+    answer when a twin with the same key stored one first (this attempt is rolled back)."""
+    try:
+        await remember(
+            tx, user_id=user_id, scope=scope, key=key, status_code=status_code, body=body
+        )
+        if then is not None:
+            await then()
+    except IntegrityError:
+        if (stored := await recall_instead(tx, user_id=user_id, scope=scope, key=key)) is None:
+            raise
+        return stored
+    return None
 
 
 async def forget_expired(tx: AsyncSession, *, ttl: timedelta) -> int:

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import DataError, IntegrityError
 
+from taskflow.database import UNAVAILABLE
 from taskflow.errors import DomainError, Unauthorized
 from taskflow.web.idempotency import Replayed, replayed_response
 
@@ -58,5 +58,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DataError, _data_error)
-    for exc_type in (OperationalError, DBAPIError, PoolTimeout, ConnectionError, OSError):
+    for exc_type in UNAVAILABLE:
         app.add_exception_handler(exc_type, _database_unavailable)

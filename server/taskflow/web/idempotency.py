@@ -8,7 +8,6 @@ from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import WithJsonSchema
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.errors import DomainError
@@ -67,23 +66,16 @@ class IdempotentRequest:
     async def remember(self, status_code: int, body: Any) -> None:
         if self.key is None:
             return
-        try:
-            await idempotency.remember(
-                self.session,
-                user_id=self.user_id,
-                scope=self.scope,
-                key=self.key,
-                status_code=status_code,
-                body=jsonable_encoder(body),
-            )
-        except IntegrityError:
-            await self.session.rollback()
-            stored = await idempotency.recall(
-                self.session, user_id=self.user_id, scope=self.scope, key=self.key
-            )
-            if stored is None:
-                raise
-            raise Replayed(stored.status_code, stored.body) from None
+        stored = await idempotency.remember_first(
+            self.session,
+            user_id=self.user_id,
+            scope=self.scope,
+            key=self.key,
+            status_code=status_code,
+            body=jsonable_encoder(body),
+        )
+        if stored is not None:
+            raise Replayed(stored.status_code, stored.body)
 
 
 async def idempotent_request(
