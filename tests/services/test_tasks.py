@@ -13,7 +13,7 @@ from taskflow.errors import Forbidden, Invalid, NotFound, VersionConflict
 from taskflow.models import ActivityOutbox, Task
 from taskflow.schemas import BoardCreate, TaskCreate, TaskUpdate
 from taskflow.services import boards, members, tasks
-from taskflow.services.access import task_data
+from taskflow.services.payloads import task_data
 from tests.services.conftest import Crew
 from tests.support import asyncapi
 

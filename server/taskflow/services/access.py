@@ -1,17 +1,15 @@
-"""Who may do what on a board, and the JSON shapes that events carry."""
+"""Who may do what on a board: roles, and the checks services make before a change."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.errors import Forbidden, NotFound
-from taskflow.models import Board, Column, Member, Task, User
-from taskflow.schemas import ColumnPublic, MemberPublic, Output, TaskPublic
+from taskflow.models import Member, User
 from taskflow.services.events import claim_seq_if_member
 
 OWNER: Final = "owner"
@@ -79,48 +77,3 @@ def check_role(role: str | None, allowed: Collection[str], *, missing: str) -> s
     if role not in allowed:
         raise Forbidden(f"a board {role} may not do this")
     return role
-
-
-def task_data(task: Task) -> dict[str, Any]:
-    """The task as TaskPublic JSON (event data, activity values)."""
-    return TaskPublic.model_validate(task).model_dump(mode="json")
-
-
-def column_data(column: Column) -> dict[str, Any]:
-    """The column as ColumnPublic JSON."""
-    return ColumnPublic.model_validate(column).model_dump(mode="json")
-
-
-class _BoardData(Output):
-    # No `role`: every subscriber receives the same event frame.
-    id: int
-    name: str
-    owner_id: int
-    created_at: datetime
-    updated_at: datetime
-
-
-def board_data(board: Board) -> dict[str, Any]:
-    """The board as event data: BoardPublic JSON without the per-caller role and seq."""
-    return _BoardData.model_validate(board).model_dump(mode="json")
-
-
-def member_data(member: MemberPublic) -> dict[str, Any]:
-    """The member as MemberPublic JSON."""
-    return member.model_dump(mode="json")
-
-
-def diff(
-    before: dict[str, Any], after: dict[str, Any], fields: Collection[str]
-) -> dict[str, dict[str, Any]]:
-    """Activity `changes`: {field: {"from", "to"}} for each of `fields` whose JSON value changed."""
-    return {
-        field: {"from": before.get(field), "to": after.get(field)}
-        for field in fields
-        if before.get(field) != after.get(field)
-    }
-
-
-def created(after: dict[str, Any], fields: Collection[str]) -> dict[str, dict[str, Any]]:
-    """Activity `changes` of a new object: its non-empty `fields`, each from None."""
-    return {f: {"from": None, "to": after[f]} for f in fields if after.get(f) not in (None, "")}

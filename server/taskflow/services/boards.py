@@ -17,18 +17,11 @@ from taskflow.models import (
     User,
 )
 from taskflow.schemas import BoardCreate, BoardUpdate, MemberPublic
-from taskflow.services.access import (
-    OWNER,
-    OWNER_ONLY,
-    READERS,
-    board_data,
-    claim_seq_as,
-    diff,
-    require_role,
-)
+from taskflow.services.access import OWNER, OWNER_ONLY, READERS, claim_seq_as, require_role
 from taskflow.services.columns import board_columns, default_columns
 from taskflow.services.events import Activity, Event, record_event
 from taskflow.services.members import board_members
+from taskflow.services.payloads import board_data, diff
 from taskflow.types import utcnow
 
 

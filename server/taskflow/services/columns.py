@@ -9,14 +9,9 @@ from taskflow.errors import Conflict, Invalid, NotFound
 from taskflow.models import Board, Column, Task, User
 from taskflow.schemas import ColumnCreate, ColumnUpdate
 from taskflow.services import ordering
-from taskflow.services.access import (
-    WRITERS,
-    claim_seq_as,
-    column_data,
-    created,
-    diff,
-)
+from taskflow.services.access import WRITERS, claim_seq_as
 from taskflow.services.events import Activity, Event, claim_next_seq, record_event
+from taskflow.services.payloads import column_data, created, diff
 from taskflow.types import utcnow
 
 MISSING = "column not found"

@@ -11,8 +11,9 @@ from taskflow.database import Database
 from taskflow.errors import Conflict, Invalid, NotFound
 from taskflow.models import Board, Member, Task, User
 from taskflow.schemas import MemberAdd, MemberPublic
-from taskflow.services.access import OWNER, OWNER_ONLY, claim_seq_as, member_data, task_data
+from taskflow.services.access import OWNER, OWNER_ONLY, claim_seq_as
 from taskflow.services.events import Activity, Event, claim_next_seq, record_event
+from taskflow.services.payloads import member_data, task_data
 from taskflow.types import utcnow
 
 

@@ -10,18 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskflow.errors import Invalid, NotFound, VersionConflict
 from taskflow.models import Column, Member, Task, User
 from taskflow.schemas import TaskCreate, TaskUpdate
-from taskflow.services import ordering
 from taskflow.services.access import (
     READERS,
     WRITERS,
     check_role,
     claim_seq_as,
-    created,
-    diff,
     member_role,
     require_role,
     require_role_as,
-    task_data,
 )
 from taskflow.services.events import (
     Activity,
@@ -31,6 +27,8 @@ from taskflow.services.events import (
     claim_seq_if_member,
     record_event,
 )
+from taskflow.services.payloads import created, diff, task_data
+from taskflow.services.task_placement import is_move, placement, rebalanced, require_column
 from taskflow.types import utcnow
 
 MISSING = "task not found"
@@ -44,7 +42,7 @@ async def create_task(
 ) -> tuple[Task, list[Event]]:
     """Add a task (default: first column, last place); its events, task.created last."""
     seq = await claim_seq_as(tx=tx, board_id=board_id, user=actor, allowed=WRITERS)
-    column_id, placed = await _placement(
+    column_id, placed = await placement(
         tx,
         board_id=board_id,
         moving=None,
@@ -57,7 +55,7 @@ async def create_task(
     events = []
     if placed.rebalanced:
         events.append(
-            await _rebalanced(tx, actor=actor, column_id=column_id, placed=placed, seq=seq)
+            await rebalanced(tx, actor=actor, column_id=column_id, placed=placed, seq=seq)
         )
         seq = await claim_next_seq(tx, board_id)
     now = utcnow()
@@ -119,8 +117,8 @@ async def update_task(
     if "due_date" in fields:
         task.due_date = _utc(cmd.due_date)
     events = []
-    if _is_move(task, cmd):
-        column_id, placed = await _placement(
+    if is_move(task, cmd):
+        column_id, placed = await placement(
             tx,
             board_id=task.board_id,
             moving=task,
@@ -130,7 +128,7 @@ async def update_task(
         )
         if placed.rebalanced:
             events.append(
-                await _rebalanced(tx, actor=actor, column_id=column_id, placed=placed, seq=seq)
+                await rebalanced(tx, actor=actor, column_id=column_id, placed=placed, seq=seq)
             )
             seq = await claim_next_seq(tx, task.board_id)
         task.column_id, task.position = column_id, placed.key
@@ -193,7 +191,7 @@ async def list_tasks(
         .order_by(Column.position, Column.id, Task.position, Task.id)
     )
     if column_id is not None:
-        await _require_column(tx, board_id=board_id, column_id=column_id)
+        await require_column(tx, board_id=board_id, column_id=column_id)
         query = query.where(Task.column_id == column_id)
     return list((await tx.execute(query)).scalars())
 
@@ -257,95 +255,6 @@ def _check_version(task: Task, expected: int | None) -> None:
             f"task {task.id} is at version {task.version}, not {expected}",
             detail=task_data(task),
         )
-
-
-def _is_move(task: Task, cmd: TaskUpdate) -> bool:
-    if cmd.before_id is not None or cmd.after_id is not None:
-        return True
-    # The same column again without neighbours is not a move: the task keeps its place.
-    return cmd.column_id is not None and cmd.column_id != task.column_id
-
-
-async def _placement(
-    tx: AsyncSession,
-    *,
-    board_id: int,
-    moving: Task | None,
-    column_id: int | None,
-    before_id: int | None,
-    after_id: int | None,
-) -> tuple[int, ordering.Placement[Task]]:
-    """Target column and placement; every id must belong to the board (else Invalid)."""
-    if moving is not None and moving.id in (before_id, after_id):
-        raise Invalid("a task cannot be placed next to itself")
-    before = await ordering.anchor_in_board(
-        tx, Task, board_id=board_id, row_id=before_id, field="before_id"
-    )
-    after = await ordering.anchor_in_board(
-        tx, Task, board_id=board_id, row_id=after_id, field="after_id"
-    )
-    neighbour_columns = {t.column_id for t in (before, after) if t is not None}
-    if column_id is not None:
-        await _require_column(tx, board_id=board_id, column_id=column_id)
-        if neighbour_columns - {column_id}:
-            raise Invalid("before_id and after_id must be tasks of column_id")
-    elif len(neighbour_columns) > 1:
-        raise Invalid("before_id and after_id are in different columns")
-    elif neighbour_columns:
-        column_id = neighbour_columns.pop()
-    else:
-        column_id = await _first_column(tx, board_id=board_id)
-    position = await ordering.place(
-        tx,
-        model=Task,
-        scope=Task.column_id == column_id,
-        moving_id=moving.id if moving is not None else None,
-        before=before,
-        after=after,
-    )
-    return column_id, position
-
-
-async def _rebalanced(
-    tx: AsyncSession, *, actor: User, column_id: int, placed: ordering.Placement[Task], seq: int
-) -> Event:
-    """The `tasks.rebalanced` event: every task of the column with its fresh key (one change each)."""
-    now = utcnow()
-    for task in placed.rebalanced:
-        task.version += 1
-        task.updated_at = now
-    await tx.flush()
-    column = await tx.get_one(Column, column_id)
-    fields = ("id", "position", "version", "updated_at")
-    data = {
-        "board_id": column.board_id,
-        "column_id": column_id,
-        "tasks": [{f: task_data(task)[f] for f in fields} for task in placed.rebalanced],
-    }
-    activity = Activity("tasks.rebalanced", "column", column_id, column.name, {})
-    return await record_event(
-        tx, board_id=column.board_id, seq=seq, name="tasks.rebalanced", actor=actor, data=data,
-        activity=activity,
-    )  # fmt: skip
-
-
-async def _require_column(tx: AsyncSession, *, board_id: int, column_id: int) -> None:
-    query = select(Column.id).where(Column.id == column_id, Column.board_id == board_id)
-    if (await tx.execute(query)).scalar_one_or_none() is None:
-        raise Invalid("column_id is not a column of this board")
-
-
-async def _first_column(tx: AsyncSession, *, board_id: int) -> int:
-    query = (
-        select(Column.id)
-        .where(Column.board_id == board_id)
-        .order_by(Column.position, Column.id)
-        .limit(1)
-    )
-    column_id = (await tx.execute(query)).scalar_one_or_none()
-    if column_id is None:
-        raise Invalid("the board has no column to put the task in")
-    return int(column_id)
 
 
 async def _require_assignee(tx: AsyncSession, *, board_id: int, user_id: int) -> None:
