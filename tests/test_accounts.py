@@ -22,7 +22,7 @@ VALID = {"username": "alice", "email": "alice@example.com", "password": "correct
 
 
 async def count_users(app) -> int:  # type: ignore[no-untyped-def]
-    async with app.state.db.session() as session:
+    async with app.state.resources.db.session() as session:
         return int((await session.execute(select(func.count()).select_from(User))).scalar_one())
 
 

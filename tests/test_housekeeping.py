@@ -37,7 +37,7 @@ def http(application: FastAPI) -> httpx.AsyncClient:
 
 
 async def kept_keys(application: FastAPI) -> int:
-    async with application.state.db.session() as tx:
+    async with application.state.resources.db.session() as tx:
         return int((await tx.scalar(select(func.count()).select_from(IdempotencyRecord))) or 0)
 
 
@@ -60,7 +60,7 @@ async def test_a_short_ttl_lets_the_loop_purge_a_key_which_then_creates_again(
         board = await new_board(client, owner)
         first, replayed = await create_twice(client, owner, board["id"])
         assert first == replayed
-        assert short_ttl_app.state.housekeeper.interval <= 0.1
+        assert short_ttl_app.state.resources.housekeeper.interval <= 0.1
         deadline = asyncio.get_running_loop().time() + 10 * TIMEOUT_UNIT
         while await kept_keys(short_ttl_app):  # the lifespan's loop purges, nobody calls it
             assert asyncio.get_running_loop().time() < deadline, "the key was never purged"
@@ -78,7 +78,7 @@ async def test_the_default_ttl_keeps_the_key_through_a_purge(
     board = await new_board(client, owner)
     first, _ = await create_twice(client, owner, board["id"])
     await asyncio.sleep(1.1)
-    purged = await Housekeeper.from_settings(app.state.db, settings).purge_once()
+    purged = await Housekeeper.from_settings(app.state.resources.db, settings).purge_once()
     assert purged.idempotency_keys == 0 and await kept_keys(app) == 1
     assert (await create_twice(client, owner, board["id"])) == [first, first]
 
@@ -87,7 +87,7 @@ async def test_a_websocket_ref_expires_with_the_same_ttl(short_ttl_app: FastAPI)
     async with http(short_ttl_app) as client:
         owner = await register(client, "vera")
         board = await new_board(client, owner)
-    state = short_ttl_app.state
+    state = short_ttl_app.state.resources
     async with state.db.session() as tx:
         actor = await tx.get(User, owner.id)
     assert actor is not None
@@ -108,7 +108,7 @@ async def test_a_websocket_ref_expires_with_the_same_ttl(short_ttl_app: FastAPI)
 
 
 async def event_seqs(application: FastAPI, board_id: int) -> list[int]:
-    async with application.state.db.session() as tx:
+    async with application.state.resources.db.session() as tx:
         rows = await tx.scalars(
             select(BoardEvent.seq).where(BoardEvent.board_id == board_id).order_by(BoardEvent.seq)
         )
@@ -145,6 +145,6 @@ async def test_event_retention_follows_the_settings(
     changed = settings.model_copy(
         update={"event_retention_count": count, "event_retention_hours": hours}
     )
-    await Housekeeper.from_settings(app.state.db, changed).purge_once()
+    await Housekeeper.from_settings(app.state.resources.db, changed).purge_once()
     assert await event_seqs(app, board["id"]) == list(range(kept_from, 13))
     assert await event_seqs(app, other["id"]) == [1]  # each board by its own head

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -53,9 +53,9 @@ from taskflow.web.errors import install_error_handlers
 from taskflow.web.fallback import install_api_fallback
 from taskflow.web.middleware.access_log import AccessLog
 from taskflow.web.middleware.body_limit import BodyLimit
+from taskflow.web.state import AppState, Probe, app_settings
 
 log = logging.getLogger("taskflow")
-Probe = Callable[[], Awaitable[object]]
 
 
 async def _adopt_legacy_activity(feed: MongoActivityFeed, db: Database) -> None:
@@ -74,7 +74,7 @@ async def _adopt_legacy_activity(feed: MongoActivityFeed, db: Database) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-    settings: Settings = app.state.settings
+    settings = app_settings(app)
     async with AsyncExitStack() as stack:
         db = Database(settings.database_url)
         stack.push_async_callback(db.dispose)
@@ -95,14 +95,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
             probes["redis"] = redis.ping
             attempts = RedisAttemptStore(redis)
 
-        app.state.db = db
-        app.state.probes = probes
-        app.state.write_limiter = WriteLimiter(
-            rate=settings.rest_writes_per_second, burst=settings.rest_write_burst
-        )
-        app.state.login_limiter = LoginLimiter(
-            attempts, per_account=settings.login_attempts_per_minute, per_address=100
-        )
         broker = make_broker(settings)
         hub = Hub(
             broker=broker,
@@ -115,8 +107,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         stack.push_async_callback(hub.stop)
         if settings.uses_redis:
             probes["broker"] = broker.ping
-        app.state.hub = hub
-        app.state.event_log = hub.event_log
         feed = make_feed(settings, db)
         await feed.open()
         stack.push_async_callback(feed.close)
@@ -127,12 +117,24 @@ async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         relay = ActivityRelay(db, feed)
         await relay.start()
         stack.push_async_callback(relay.stop)
-        app.state.activity_relay = relay
-        app.state.committer = Committer(sinks=[hub], relay=relay)
         housekeeper = Housekeeper.from_settings(db, settings)
         await housekeeper.start()
         stack.push_async_callback(housekeeper.stop)
-        app.state.housekeeper = housekeeper
+        app.state.resources = AppState(
+            db=db,
+            probes=probes,
+            write_limiter=WriteLimiter(
+                rate=settings.rest_writes_per_second, burst=settings.rest_write_burst
+            ),
+            login_limiter=LoginLimiter(
+                attempts, per_account=settings.login_attempts_per_minute, per_address=100
+            ),
+            hub=hub,
+            event_log=hub.event_log,
+            activity_relay=relay,
+            committer=Committer(sinks=[hub], relay=relay),
+            housekeeper=housekeeper,
+        )
         log.info("taskflow %s ready (database %s)", __version__, db.engine.dialect.name)
         # FanoutProtocol finds the live-board route in the lifespan state.
         yield {LIVE_ROUTE: LiveBoardRoute(app)}

@@ -222,7 +222,7 @@ async def _activity(client: httpx.AsyncClient, board_id: int, headers: dict[str,
 async def test_app_uses_mongodb_and_reports_it_in_readyz(
     mongo_client: httpx.AsyncClient, mongo_app: FastAPI
 ) -> None:
-    assert isinstance(mongo_app.state.activity_relay.feed, MongoActivityFeed)
+    assert isinstance(mongo_app.state.resources.activity_relay.feed, MongoActivityFeed)
     headers = await _signed_in(mongo_app)
     board = (await mongo_client.post("/api/boards", json={"name": "B"}, headers=headers)).json()
     task = await mongo_client.post(
@@ -271,7 +271,7 @@ async def test_mongodb_down_loses_nothing_and_duplicates_nothing(
     # 30 changes made while it was down arrived, once each, in order.
     new = [item["seq"] for item in page["items"] if item["seq"] > 1]
     assert new == list(range(31, 1, -1))
-    assert await outbox_size(mongo_app.state.db) == 0
+    assert await outbox_size(mongo_app.state.resources.db) == 0
     await asyncio.sleep(1.5)  # one more poll: still nothing duplicated
     again = (await _activity(mongo_client, board["id"], headers)).json()
     assert [item["seq"] for item in again["items"] if item["seq"] > 1] == new

@@ -18,7 +18,7 @@ from tests.support.live import join, new_board
 
 async def commit_silently(app: FastAPI, owner: Account, board_id: int, title: str) -> Event:
     """A committed change whose publish never happens (as if the broker lost it)."""
-    async with app.state.db.session() as tx:
+    async with app.state.resources.db.session() as tx:
         from taskflow.models import User
 
         actor = await tx.get(User, owner.id)
@@ -38,14 +38,14 @@ async def test_out_of_order_publish_is_filled_from_the_log(
     live = await join(url, board["id"], owner_on_app)
     first = await commit_silently(app, owner_on_app, board["id"], "one")
     second = await commit_silently(app, owner_on_app, board["id"], "two")
-    await app.state.hub.publish(second)
-    await app.state.hub.publish(first)
-    await app.state.hub.publish(second)
+    await app.state.resources.hub.publish(second)
+    await app.state.resources.hub.publish(first)
+    await app.state.resources.hub.publish(second)
     events = await live.events_until(2)
     assert [event["seq"] for event in events] == [1, 2]
     assert [event["data"]["title"] for event in events] == ["one", "two"]
     third = await commit_silently(app, owner_on_app, board["id"], "three")
-    await app.state.hub.publish(third)
+    await app.state.resources.hub.publish(third)
     assert [event["seq"] for event in await live.events_until(3)] == [3]
     await live.close()
 
@@ -60,7 +60,7 @@ async def test_a_lost_publish_is_delivered_by_the_sweep(
     await commit_silently(app, owner_on_app, board["id"], "never published")
     event = await live.recv_type("event", timeout=5)
     assert event["seq"] == 1 and event["data"]["title"] == "never published"
-    async with app.state.db.session() as tx:
+    async with app.state.resources.db.session() as tx:
         frame = (
             await tx.execute(select(BoardEvent.frame).where(BoardEvent.board_id == board["id"]))
         ).scalar_one()
@@ -75,12 +75,12 @@ async def test_rooms_close_when_the_last_socket_leaves(
     async with httpx.AsyncClient(base_url=url) as http:
         board = await new_board(http, owner_on_app)
     tabs = [await join(url, board["id"], owner_on_app) for _ in range(3)]
-    assert board["id"] in app.state.hub.rooms
+    assert board["id"] in app.state.resources.hub.rooms
     for tab in tabs:
         await tab.close()
     for _ in range(100):
-        if board["id"] not in app.state.hub.rooms:
+        if board["id"] not in app.state.resources.hub.rooms:
             break
         await asyncio.sleep(0.02)
-    assert board["id"] not in app.state.hub.rooms
-    assert app.state.hub.sockets_of(owner_on_app.id) == 0
+    assert board["id"] not in app.state.resources.hub.rooms
+    assert app.state.resources.hub.sockets_of(owner_on_app.id) == 0

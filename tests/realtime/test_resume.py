@@ -61,7 +61,9 @@ async def test_since_older_than_the_log_is_resync(
     app, url = app_and_url
     async with httpx.AsyncClient(base_url=url) as http:
         board_id = await board_with_events(http, owner_on_app, 4)
-    async with app.state.db.session() as tx:  # as if retention had dropped the first events
+    async with (
+        app.state.resources.db.session() as tx
+    ):  # as if retention had dropped the first events
         await tx.execute(
             delete(BoardEvent).where(BoardEvent.board_id == board_id, BoardEvent.seq <= 2)
         )

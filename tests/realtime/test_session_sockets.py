@@ -161,7 +161,7 @@ async def test_a_session_ending_between_the_checks_and_the_join_still_closes_the
     """The session is alive when the socket's token is checked and ends (its notice delivered)
     before the socket is in the room: the hub remembers recently ended sessions."""
     app, url = app_and_url
-    hub: Hub = app.state.hub
+    hub: Hub = app.state.resources.hub
     async with httpx.AsyncClient(base_url=url) as http:
         board = await new_board(http, owner_on_app)
         join_room: Callable[[Connection], Awaitable[int]] = hub.join

@@ -62,7 +62,7 @@ async def test_slow_socket_closed_4408_while_others_stay_on_time(
             assert frame["seq"] == seen
 
     consumer = asyncio.create_task(consume())
-    hub = app.state.hub
+    hub = app.state.resources.hub
     for seq in range(1, total + 1):
         await hub.publish(fabricated(board_id, seq))
         if seq % 50 == 0:

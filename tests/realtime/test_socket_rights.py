@@ -117,7 +117,7 @@ async def test_a_removal_racing_the_connect_still_closes_the_socket(
     """The removal commits after the membership check and before the socket joins the room:
     its event is absorbed into the hello's seq, so only a check after the join can see it."""
     app, url = app_and_url
-    hub: Hub = app.state.hub
+    hub: Hub = app.state.resources.hub
     async with httpx.AsyncClient(base_url=url) as http:
         board = await new_board(http, owner_on_app)
         editor = await register(http, "racer")
@@ -125,13 +125,13 @@ async def test_a_removal_racing_the_connect_still_closes_the_socket(
     join_room: Callable[[Connection], Awaitable[int]] = hub.join
 
     async def remove_then_join(connection: Connection) -> int:
-        async with app.state.db.session() as tx:
+        async with app.state.resources.db.session() as tx:
             owner = await tx.get(members.User, owner_on_app.id)
             assert owner is not None
             _, events = await members.remove_member(
                 tx=tx, actor=owner, board_id=board["id"], user_id=editor.id
             )
-            await app.state.committer(tx, *events)
+            await app.state.resources.committer(tx, *events)
         return await join_room(connection)
 
     monkeypatch.setattr(hub, "join", remove_then_join)
@@ -152,7 +152,7 @@ async def test_a_replay_past_its_bounds_gets_resync(
     head = live.frames[0]["seq"]
     await live.close()
     assert head >= 6
-    event_log = app.state.event_log
+    event_log = app.state.resources.event_log
 
     async def opening(since: int) -> list[str]:
         socket = await open_live(url, board["id"], owner_on_app.token, since=since)

@@ -38,9 +38,9 @@ COUNTED = {
 async def counts(app: FastAPI) -> dict[str, int]:
     """Rows per table, plus the sum of board seqs: equal before and after means nothing changed."""
     # Settle the relay first: while it moves an entry, the entry is briefly in both tables.
-    await app.state.activity_relay.flush(10)
+    await app.state.resources.activity_relay.flush(10)
     found: dict[str, int] = {}
-    async with app.state.db.session() as session:
+    async with app.state.resources.db.session() as session:
         for name, model in COUNTED.items():
             result = await session.execute(select(func.count()).select_from(model))
             found[name] = int(result.scalar_one())
@@ -107,7 +107,7 @@ async def quick_account(app: FastAPI) -> Account:
     Registration and sign-in themselves are covered by tests/test_accounts.py.
     """
     username = f"member{next(_names)}"
-    async with app.state.db.session() as session:
+    async with app.state.resources.db.session() as session:
         user = User(username=username, email=f"{username}@example.com", password_hash="-")
         session.add(user)
         await session.commit()

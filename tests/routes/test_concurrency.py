@@ -31,8 +31,10 @@ async def test_concurrent_creations_get_seqs_one_to_n(
     )
     elapsed = time.perf_counter() - started
     assert [r.status_code for r in responses] == [201] * CREATORS
-    print(f"{CREATORS} concurrent creations: {elapsed:.2f}s on {app.state.db.engine.dialect.name}")
-    async with app.state.db.session() as session:
+    print(
+        f"{CREATORS} concurrent creations: {elapsed:.2f}s on {app.state.resources.db.engine.dialect.name}"
+    )
+    async with app.state.resources.db.session() as session:
         seqs = await session.execute(
             select(BoardEvent.seq).where(BoardEvent.board_id == team.id, BoardEvent.seq > start_seq)
         )

@@ -97,7 +97,7 @@ async def test_removing_a_member_unassigns_their_tasks_one_event_each(
     for task in (first, second):
         assert (by_id[task["id"]]["assignee_id"], by_id[task["id"]]["version"]) == (None, 2)
     assert by_id[others["id"]] == others
-    async with app.state.db.session() as session:
+    async with app.state.resources.db.session() as session:
         rows = await session.execute(
             select(BoardEvent.seq, BoardEvent.name, BoardEvent.frame)
             .where(BoardEvent.board_id == team.id, BoardEvent.seq > head)

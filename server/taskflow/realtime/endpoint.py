@@ -30,6 +30,7 @@ from taskflow.realtime.token_expiry import TokenExpiry
 from taskflow.security import VerifiedToken, verify_token
 from taskflow.services.members import Membership, membership
 from taskflow.services.sessions import is_alive
+from taskflow.web.state import app_settings, app_state
 
 log = logging.getLogger("taskflow.realtime")
 
@@ -59,9 +60,9 @@ class LiveBoardEndpoint:
     """One reader (this coroutine: commands, pings) and one writer task (every frame sent)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        state = scope["app"].state
-        settings: Settings = state.settings
-        hub: Hub = state.hub
+        state = app_state(scope["app"])
+        settings = app_settings(scope["app"])
+        hub = state.hub
         board_id = int(scope["path_params"]["board_id"])
         if (await receive())["type"] != "websocket.connect":
             return

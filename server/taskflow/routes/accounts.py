@@ -12,6 +12,7 @@ from taskflow.services import accounts
 from taskflow.web.answers import SIGNED_IN, answers
 from taskflow.web.deps import CurrentUser, SessionDep, SettingsDep
 from taskflow.web.session_cookie import sign_in_answer
+from taskflow.web.state import app_state
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 NO_NUL = r"^[^\x00]*$"
@@ -38,7 +39,7 @@ async def sign_in(
     session: SessionDep,
     settings: SettingsDep,
 ) -> Token:
-    limiter = request.app.state.login_limiter
+    limiter = app_state(request.app).login_limiter
     client = request.client.host if request.client else "unknown"
     await limiter.attempt(username=username, address=client)
     try:

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from taskflow.activity.cursor import decode, read_page
-from taskflow.activity.relay import ActivityRelay
 from taskflow.schemas import ActivityPage, ActivityPublic, PathId
 from taskflow.services import boards
 from taskflow.services.access import READERS, require_role
 from taskflow.web.answers import ON_A_BOARD, answers
 from taskflow.web.deps import CurrentUser, SessionDep
+from taskflow.web.state import app_state
 
 router = APIRouter(prefix="/api", tags=["activity"])
 
@@ -36,7 +36,7 @@ async def board_activity(
     before_seq = decode(before) if before is not None else None
     # End the read transaction first: on SQLite it holds the lock the relay needs.
     await session.commit()
-    relay: ActivityRelay = request.app.state.activity_relay
+    relay = app_state(request.app).activity_relay
     # Read-your-writes: what this caller (or anyone) committed so far is in the feed first.
     await relay.flush(FLUSH_TIMEOUT)
     page = await read_page(relay.feed, board_uid=board_uid, limit=limit, before_seq=before_seq)

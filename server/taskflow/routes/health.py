@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
+from taskflow.web.state import app_state
+
 router = APIRouter(tags=["operations"])
 log = logging.getLogger("taskflow.health")
 PROBE_TIMEOUT = 2.0
@@ -36,7 +38,7 @@ async def healthz() -> dict[str, str]:
     responses={503: {"description": "a configured backend does not answer", "model": NotReady}},
 )
 async def readyz(request: Request) -> JSONResponse:
-    probes = request.app.state.probes
+    probes = app_state(request.app).probes
     names = list(probes)
     results = await asyncio.gather(
         *(asyncio.wait_for(probes[name](), PROBE_TIMEOUT) for name in names),

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Request, Response, status
 
 from taskflow.errors import Unauthorized
-from taskflow.realtime.hub import Hub
 from taskflow.schemas import PathId, SessionPublic, Token
 from taskflow.security import verify_token
 from taskflow.services import sessions
@@ -22,6 +21,7 @@ from taskflow.web.session_cookie import (
     lifetimes,
     user_agent,
 )
+from taskflow.web.state import app_state
 
 router = APIRouter(prefix="/api/auth", tags=["sessions"])
 
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/auth", tags=["sessions"])
 async def _close_sockets(request: Request, user_id: int, session_ids: list[int]) -> None:
     """Live sockets of ended sessions close with 4401, on this replica and every other."""
     if session_ids:
-        hub: Hub = request.app.state.hub
+        hub = app_state(request.app).hub
         await hub.end_sessions(user_id=user_id, session_ids=session_ids)
 
 
@@ -48,7 +48,7 @@ async def refresh(
 ) -> Token:
     if not credential:  # a signed-out tab asking: nothing guessed, nothing counted
         raise Unauthorized("no session")
-    limiter = request.app.state.login_limiter
+    limiter = app_state(request.app).login_limiter
     address = client_address(request)
     await limiter.attempt_session(address=address)
     try:
@@ -74,7 +74,7 @@ async def logout(
     credential: RefreshCookie = None,
 ) -> Response:
     """Ends the cookie's session (or, without a cookie, the bearer token's); always 204."""
-    limiter = request.app.state.login_limiter
+    limiter = app_state(request.app).login_limiter
     address = client_address(request)
     await limiter.attempt_session(address=address)
     ended = await _session_to_end(request, session, settings, credential)

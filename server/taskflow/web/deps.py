@@ -18,25 +18,23 @@ from taskflow.errors import Unauthorized
 from taskflow.models import User
 from taskflow.security import VerifiedToken, verify_token
 from taskflow.services.sessions import signed_in_user
-from taskflow.services.write_limit import WriteLimiter
+from taskflow.web.state import app_settings, app_state
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
 async def get_app_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return app_settings(request.app)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request; anything not committed explicitly is rolled back."""
-    async with request.app.state.db.session() as session:
+    async with app_state(request.app).db.session() as session:
         yield session
 
 
 async def get_committer(request: Request) -> Committer:
-    committer: Committer = request.app.state.committer
-    return committer
+    return app_state(request.app).committer
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
@@ -62,8 +60,7 @@ async def get_current_user(request: Request, session: SessionDep, token: AccessT
     """The signed-in user; a write (any other method) also counts against the user's rate."""
     user_id = token.user_id
     if request.method not in READ_METHODS:
-        limiter: WriteLimiter = request.app.state.write_limiter
-        limiter.admit(user_id)
+        app_state(request.app).write_limiter.admit(user_id)
     user = await signed_in_user(tx=session, user_id=user_id, session_id=token.session_id)
     if user is None:
         raise Unauthorized("invalid or expired token")
