@@ -143,7 +143,7 @@ class Connection:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(writer), CLOSE_GRACE)
         writer.cancel()
-        with contextlib.suppress(BaseException):
+        with contextlib.suppress(asyncio.CancelledError, Exception):
             await writer
 
     def _write_now(self, frame: str, wire: bytes | None) -> bool:

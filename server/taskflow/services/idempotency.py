@@ -33,22 +33,6 @@ async def recall(
     return result.scalar_one_or_none()
 
 
-async def remember(
-    tx: AsyncSession,
-    *,
-    user_id: int,
-    scope: str,
-    key: str,
-    status_code: int,
-    body: Any,
-) -> None:
-    """Store the answer in the change's transaction; a racing twin then fails on the unique key."""
-    tx.add(
-        IdempotencyRecord(user_id=user_id, scope=scope, key=key, status_code=status_code, body=body)
-    )
-    await tx.flush()
-
-
 async def recall_instead(
     tx: AsyncSession, *, user_id: int, scope: str, key: str
 ) -> IdempotencyRecord | None:
@@ -67,12 +51,16 @@ async def remember_first(
     body: Any,
     then: Callable[[], Awaitable[object]] | None = None,
 ) -> IdempotencyRecord | None:
-    """Store the answer (then run `then`, e.g. the commit); None when it is stored, or the twin's
-    answer when a twin with the same key stored one first (this attempt is rolled back)."""
+    """Store the answer in the change's transaction (then run `then`, e.g. the commit); None when
+    it is stored, or the twin's answer when a twin with the same key stored one first: this
+    attempt, which failed on the unique key, is rolled back."""
     try:
-        await remember(
-            tx, user_id=user_id, scope=scope, key=key, status_code=status_code, body=body
+        tx.add(
+            IdempotencyRecord(
+                user_id=user_id, scope=scope, key=key, status_code=status_code, body=body
+            )
         )
+        await tx.flush()
         if then is not None:
             await then()
     except IntegrityError:
