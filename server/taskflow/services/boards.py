@@ -8,14 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.errors import NotFound
-from taskflow.models import (
-    Board,
-    BoardEvent,
-    Column,
-    Member,
-    Task,
-    User,
-)
+from taskflow.models import Board, BoardEvent, Column, Member, Task, User
 from taskflow.schemas import BoardCreate, BoardUpdate, MemberPublic
 from taskflow.services.access import OWNER, OWNER_ONLY, READERS, claim_seq_as, require_role
 from taskflow.services.columns import board_columns, default_columns
