@@ -13,6 +13,7 @@ reused for every socket of its user). Two layouts:
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -81,7 +82,7 @@ async def build_world(
     limits = httpx.Limits(max_connections=SETUP_CONCURRENCY * 2)
     async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits) as client:
         people = await bounded(
-            [lambda n=n: _member(client, f"bench_{run}_{n}") for n in range(max(1, users))],
+            [functools.partial(_member, client, f"bench_{run}_{n}") for n in range(max(1, users))],
             SETUP_CONCURRENCY,
         )
 
@@ -92,7 +93,7 @@ async def build_world(
             return int(board["id"]), owner
 
         made_boards = await bounded(
-            [lambda n=n: new_board(n) for n in range(boards)], SETUP_CONCURRENCY
+            [functools.partial(new_board, n) for n in range(boards)], SETUP_CONCURRENCY
         )
         world = World(users=people, boards=[board_id for board_id, _ in made_boards])
         for board_id, owner in made_boards:
@@ -107,7 +108,7 @@ async def build_world(
 
         if shared:
             await bounded(
-                [lambda b=b, v=v: seat(b, v) for b in world.boards for v in people[1:]],
+                [functools.partial(seat, b, v) for b in world.boards for v in people[1:]],
                 SETUP_CONCURRENCY,
             )
 
@@ -119,7 +120,11 @@ async def build_world(
             return board_id, int(task["id"])
 
         made_tasks = await bounded(
-            [lambda b=b, n=n: new_task(b, n) for b in world.boards for n in range(tasks_per_board)],
+            [
+                functools.partial(new_task, b, n)
+                for b in world.boards
+                for n in range(tasks_per_board)
+            ],
             SETUP_CONCURRENCY,
         )
     for board_id, task_id in made_tasks:

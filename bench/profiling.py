@@ -6,12 +6,14 @@ C code) is not mistaken for work. The raw collapsed stacks are kept next to the 
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
-from types import TracebackType
+
+from devstack.process import Lifecycle, ManagedProcess
 
 SAMPLES_PER_SECOND = 200
 
@@ -21,43 +23,36 @@ def py_spy() -> str | None:
     return str(beside) if beside.is_file() else shutil.which("py-spy")
 
 
-class Profile:
+class Profile(Lifecycle):
     """Records `seconds` of `pid` into `out` (collapsed stacks); a no-op without py-spy."""
 
     def __init__(self, pid: int, seconds: float, out: Path) -> None:
         self.pid = pid
         self.seconds = max(1, round(seconds))
         self.out = out
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: ManagedProcess | None = None
 
-    def __enter__(self) -> Profile:
+    def start(self) -> None:
         binary = py_spy()
-        if binary is not None:
-            self.out.parent.mkdir(parents=True, exist_ok=True)
-            self._process = subprocess.Popen(
-                [
-                    binary, "record", "--pid", str(self.pid), "--duration", str(self.seconds),
-                    "--rate", str(SAMPLES_PER_SECOND), "--format", "raw", "--gil",
-                    "--nonblocking", "--output", str(self.out),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-        return self
+        if binary is None:
+            return
+        self._process = ManagedProcess(
+            [
+                binary, "record", "--pid", str(self.pid), "--duration", str(self.seconds),
+                "--rate", str(SAMPLES_PER_SECOND), "--format", "raw", "--gil",
+                "--nonblocking", "--output", str(self.out),
+            ],
+            log_path=self.out.with_suffix(".log"),
+        )  # fmt: skip
+        self._process.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
+        """Let py-spy finish its recording (bounded), then make sure it is gone."""
         if self._process is None:
             return
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(self.seconds + 30)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait(5)
+        self._process.kill()
 
 
 def summarize(collapsed: Path, top: int = 25) -> dict[str, list[tuple[str, float]]]:

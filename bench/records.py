@@ -16,7 +16,7 @@ class ConnectReport:
     attempted: int = 0
     helloed: int = 0
     started_at: float = float("inf")  # monotonic, the earliest connect attempt
-    hello_times: array = field(default_factory=lambda: array("d"))  # monotonic, per socket
+    hello_times: array[float] = field(default_factory=lambda: array("d"))  # monotonic, per socket
     failures: Counter[str] = field(default_factory=Counter)
 
     def merge(self, other: ConnectReport) -> None:
@@ -31,7 +31,7 @@ class ConnectReport:
         """Seconds from the first attempt to the last hello."""
         if not self.hello_times:
             return None
-        return max(self.hello_times) - self.started_at
+        return float(max(self.hello_times)) - self.started_at
 
 
 @dataclass
@@ -44,9 +44,9 @@ class WindowReport:
     event_frames: int = 0
     event_bytes: int = 0
     # Publish (REST write or control message) to receipt, seconds, one entry per delivery.
-    latencies: array = field(default_factory=lambda: array("d"))
+    latencies: array[float] = field(default_factory=lambda: array("d"))
     # The server's own stamp (`ts`, taken when it built the frame) to receipt.
-    server_latencies: array = field(default_factory=lambda: array("d"))
+    server_latencies: array[float] = field(default_factory=lambda: array("d"))
     sent_at: dict[EventKey, float] = field(default_factory=dict)
     last_receipt: dict[EventKey, float] = field(default_factory=dict)
     # Gaps (a later seq arrived first) and the missing tail of sockets the server closed.

@@ -19,13 +19,12 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import Literal, Self
+from typing import Literal
 
 from devstack.paths import REPO_ROOT
-from devstack.ports import LOOPBACK, free_port, port_accepts
+from devstack.ports import OnLoopback, free_port, port_accepts
 from devstack.postgres import create_database, drop_database, ensure_postgres
-from devstack.process import ManagedProcess, child_env
+from devstack.process import Lifecycle, ManagedProcess, ServerProcess, child_env
 from devstack.redis import RedisServer
 from devstack.taskflow_cli import run_migrations
 from devstack.waiting import wait_until
@@ -79,45 +78,13 @@ def migrated_sqlite() -> Path:
     return path
 
 
-class _Managed:
-    """Start/stop as a context manager, with a scratch directory removed at the end."""
-
-    def __init__(self, prefix: str) -> None:
-        self.workdir = Path(tempfile.mkdtemp(prefix=prefix))
-
-    def start(self) -> None:
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            self.stop()
-        finally:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-class CeilingServer(_Managed):
+class CeilingServer(OnLoopback, ServerProcess):
     name = "ceiling"
 
     def __init__(self) -> None:
-        super().__init__("bench-ceiling-")
+        self._use_workdir(None, "bench-ceiling-")
         self.port = free_port()
-        self.process = ManagedProcess(
+        self._process = ManagedProcess(
             [sys.executable, "-m", "bench.ceiling", "--port", str(self.port)],
             log_path=self.workdir / "ceiling.log",
             env=child_env({"PYTHONPATH": str(REPO_ROOT)}),
@@ -125,28 +92,27 @@ class CeilingServer(_Managed):
         )
 
     @property
-    def ws_url(self) -> str:
-        return f"ws://{LOOPBACK}:{self.port}"
-
-    @property
     def control_url(self) -> str:
         return f"{self.ws_url}/control"
 
     @property
     def pids(self) -> list[int]:
-        return [self.process.pid] if self.process.pid is not None else []
+        return [self._process.pid] if self._process.pid is not None else []
 
-    def start(self) -> None:
-        self.process.start()
+    def start(self, timeout: float = 15.0) -> None:
+        self._process.start()
         wait_until(
-            lambda: port_accepts(self.port), what="bench ceiling", timeout=15, process=self.process
+            lambda: port_accepts(self.port),
+            what="bench ceiling",
+            timeout=timeout,
+            process=self._process,
         )
 
     def stop(self) -> None:
-        self.process.stop(5)
+        self._process.stop(5)
 
 
-class TaskFlowReplica(_Managed):
+class TaskFlowReplica(OnLoopback, Lifecycle):
     """One replica: `taskflow serve`."""
 
     name = "taskflow"
@@ -159,7 +125,7 @@ class TaskFlowReplica(_Managed):
         shared_database_url: str = "",
         extra_env: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__("bench-taskflow-")
+        self._use_workdir(None, "bench-taskflow-")
         self.database = database
         self.configuration = configuration
         # A database someone else created, migrated and drops (the split topology's).
@@ -168,14 +134,6 @@ class TaskFlowReplica(_Managed):
         self.database_url = ""
         self.port = free_port()
         self.process: Replica | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://{LOOPBACK}:{self.port}"
 
     @property
     def pids(self) -> list[int]:
@@ -207,7 +165,7 @@ class TaskFlowReplica(_Managed):
             self.database_url = ""
 
 
-class TaskFlowSplit(_Managed):
+class TaskFlowSplit(Lifecycle):
     """Two replicas with split roles: one takes the REST writes, one holds the sockets.
 
     Same code, same PostgreSQL and Redis broker; only the traffic differs (what Nginx would
@@ -218,7 +176,7 @@ class TaskFlowSplit(_Managed):
     name = "taskflow"
 
     def __init__(self, configuration: Configuration = "shipped") -> None:
-        super().__init__("bench-split-")
+        self._use_workdir(None, "bench-split-")
         self.configuration = configuration
         self.redis = RedisServer(workdir=self.workdir / "redis")
         self.database_url = ""
@@ -243,35 +201,36 @@ class TaskFlowSplit(_Managed):
         self.redis.start()
         self.database_url = create_database(ensure_postgres())
         run_migrations({**SHIPPED_ENV, "DATABASE_URL": self.database_url}, cwd=self.workdir)
-        roles = []
-        for _ in ("writer", "fanout"):
-            replica = TaskFlowReplica(
+        self.writer, self.fanout = (
+            TaskFlowReplica(
                 "postgres",
                 configuration=self.configuration,
                 shared_database_url=self.database_url,
                 extra_env={"REDIS_URL": self.redis.url},
             )
-            replica.__enter__()
-            roles.append(replica)
-        self.writer, self.fanout = roles
+            for _ in ("writer", "fanout")
+        )
+        # Both are known before either starts, so a failed start still stops the other.
+        self.writer.start()
+        self.fanout.start()
 
     def stop(self) -> None:
         for replica in (self.fanout, self.writer):
             if replica is not None:
-                replica.__exit__(None, None, None)
+                replica.close()
         self.redis.close()
         if self.database_url:
             drop_database(self.database_url)
             self.database_url = ""
 
 
-class TaskFlowCluster(_Managed):
+class TaskFlowCluster(Lifecycle):
     """PostgreSQL + Redis + two replicas + Nginx; clients go through Nginx."""
 
     name = "taskflow"
 
     def __init__(self, replicas: int = 2, configuration: Configuration = "shipped") -> None:
-        super().__init__("bench-cluster-")
+        self._use_workdir(None, "bench-cluster-")
         env = ENVIRONMENTS[configuration]
         self.stack = Stack(
             StackOptions(

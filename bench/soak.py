@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
 import time
@@ -27,8 +26,7 @@ from pathlib import Path
 
 import httpx
 import psutil
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from devstack.watcher import Frame, Watcher, close_all
 
 from devstack import Stack, StackOptions
 
@@ -47,110 +45,41 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def ws_url(base: str, board: int, token: str, since: int | None) -> str:
-    url = f"{base.replace('http://', 'ws://')}/ws/boards/{board}?token={token}"
-    return url if since is None else f"{url}&since={since}"
-
-
-class Socket:
-    """One subscriber: keeps the seqs it got; on a drop, resumes on `fallback` with `since`."""
-
-    __slots__ = (
-        "board",
-        "closes",
-        "ended",
-        "fallback",
-        "first",
-        "last",
-        "problems",
-        "resumes",
-        "resyncs",
-        "seqs",
-        "socket",
-        "task",
-        "token",
-        "url",
-    )
+class Socket(Watcher):
+    """One subscriber that counts instead of keeping frames (2,000 of them run for minutes);
+    on a drop, resumes on `resume_url` with `since`."""
 
     def __init__(self, url: str, fallback: str, board: int, token: str) -> None:
-        self.url, self.fallback, self.board, self.token = url, fallback, board, token
-        self.first = 0
-        self.last = 0
-        self.seqs = 0
-        self.problems: list[str] = []
-        self.resyncs = 0
-        self.resumes = 0
-        self.closes: list[int | None] = []
-        self.ended: str | None = None
-        self.socket: ClientConnection | None = None
-        self.task: asyncio.Task[None] | None = None
-
-    async def open(self, base: str, since: int | None) -> None:
-        socket = await connect(
-            ws_url(base, self.board, self.token, since),
-            open_timeout=30,
-            compression=None,
-            proxy=None,
-            ping_interval=None,
-            max_size=2**22,
+        # The frame check would cost this one process more than the replicas it loads.
+        super().__init__(
+            f"board {board}",
+            url,
+            board,
+            token,
+            resume_url=fallback,
+            resume_deadline=RESUME_DEADLINE,
+            open_timeout=30.0,
+            check_frames=False,
         )
-        hello = json.loads(await asyncio.wait_for(socket.recv(), 30))
-        if hello["type"] != "hello":
-            raise RuntimeError(f"first frame {hello}")
-        if since is None:
-            self.first = self.last = int(hello["seq"])
-        self.socket = socket
+        self.seqs = 0
+        self.resyncs = 0
+        self.problems: list[str] = []
 
-    async def read(self) -> None:
-        while True:
-            assert self.socket is not None
-            with contextlib.suppress(ConnectionClosed):
-                async for raw in self.socket:
-                    self._take(raw)
-            received = self.socket.protocol.close_rcvd
-            self.closes.append(received.code if received is not None else None)
-            if self.ended is not None:
-                return
-            await self._resume()
+    @property
+    def first(self) -> int:
+        return int(self.hellos[0]["seq"])
 
-    def _take(self, raw: str | bytes) -> None:
-        frame = json.loads(raw)
+    def keep(self, frame: Frame, at: float) -> None:
         kind = frame["type"]
         if kind == "resync":
             self.resyncs += 1
-            self.last = max(self.last, int(frame["seq"]))
         elif kind == "event":
             seq = int(frame["seq"])
-            if seq == self.last + 1:
-                self.last = seq
+            if seq == self.last_seq + 1:
                 self.seqs += 1
             elif len(self.problems) < 5:
-                what = "duplicate" if seq <= self.last else "gap"
-                self.problems.append(f"{what}: {seq} after {self.last}")
-
-    async def _resume(self) -> None:
-        self.resumes += 1
-        deadline = time.monotonic() + RESUME_DEADLINE
-        delay = 0.1
-        while time.monotonic() < deadline:
-            try:
-                await self.open(self.fallback, since=self.last)
-                return
-            except (OSError, InvalidHandshake, ConnectionClosed, TimeoutError):
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
-        self.ended = "could not resume"
-        raise RuntimeError("could not resume")
-
-    async def close(self) -> None:
-        self.ended = self.ended or "closed"
-        if self.socket is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.socket.close(), 5)
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(BaseException):
-                await self.task
+                what = "duplicate" if seq <= self.last_seq else "gap"
+                self.problems.append(f"{what}: {seq} after {self.last_seq}")
 
 
 @dataclass
@@ -258,10 +187,7 @@ async def soak(args: argparse.Namespace) -> Figures:
             ]
             print(f"soak: opening {len(sockets)} sockets on {len(boards)} boards", flush=True)
             for start in range(0, len(sockets), 100):
-                batch = sockets[start : start + 100]
-                await asyncio.gather(*(socket.open(socket.url, None) for socket in batch))
-            for socket in sockets:
-                socket.task = asyncio.create_task(socket.read())
+                await asyncio.gather(*(socket.start() for socket in sockets[start : start + 100]))
             writers = [
                 asyncio.create_task(
                     edit_forever(http, headers, board, args.rate / len(boards), figures)
@@ -297,22 +223,21 @@ async def soak(args: argparse.Namespace) -> Figures:
                 heads[board] = int(snapshot.json()["seq"])
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                if all(s.last >= heads[s.board] or s.ended for s in sockets):
+                if all(s.last_seq >= heads[s.board_id] or s.ended for s in sockets):
                     break
                 await asyncio.sleep(0.5)
             await asyncio.sleep(1.0)  # anything late or twice lands now
-            for socket in sockets:
-                await socket.close()
+            await close_all(sockets)
         for socket in sockets:
             figures.events_delivered += socket.seqs
             figures.resyncs += socket.resyncs
-            figures.resumed_sockets += 1 if socket.resumes else 0
-            expected = heads[socket.board] - socket.first
+            figures.resumed_sockets += 1 if socket.drops else 0
+            expected = heads[socket.board_id] - socket.first
             if socket.problems or (socket.seqs != expected and not socket.resyncs):
                 figures.lost_or_duplicated += 1
                 if len(figures.problems) < 10:
                     figures.problems.append(
-                        f"board {socket.board}: {socket.seqs} of {expected} events; "
+                        f"board {socket.board_id}: {socket.seqs} of {expected} events; "
                         f"{socket.problems} {socket.ended or ''}"
                     )
     return figures

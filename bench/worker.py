@@ -73,7 +73,7 @@ class StreamingConnection(ClientConnection):
     the close still take the library's own path.
     """
 
-    deliver: Callable[[bytearray], None] | None = None
+    deliver: Callable[[bytes | bytearray | memoryview], None] | None = None
 
     def process_event(self, event: Event) -> None:
         if (
@@ -104,7 +104,7 @@ class LoadWorker:
     def __init__(self) -> None:
         self.subscribers: list[Subscriber] = []
         self.tasks: set[asyncio.Task[None]] = set()
-        self.cache: dict[str, Decoded] = {}
+        self.cache: dict[bytes, Decoded] = {}
         self.window = WindowReport()
         self.window_cpu = time.process_time()
 
@@ -175,7 +175,7 @@ class LoadWorker:
 
     # Receive: the hot path
 
-    def _on_text(self, subscriber: Subscriber, data: bytes | bytearray) -> None:
+    def _on_text(self, subscriber: Subscriber, data: bytes | bytearray | memoryview) -> None:
         now = time.monotonic()
         message = bytes(data)  # hashable, for the parse cache
         window = self.window

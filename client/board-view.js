@@ -1,24 +1,22 @@
 // The board page: header, columns with cards, side panels. State lives in the store (fed by the
 // session); this module renders it and routes user intents (menus, drag and drop, keys) to
-// BoardActions.
+// board-intents.js, whose menus are board-menus.js.
 import { ActivityPanel } from './activity-panel.js';
 import { addColumnControl } from './add-column.js';
-import * as api from './api.js';
 import { BoardActions } from './board-actions.js';
+import { boardIntents } from './board-intents.js';
 import { boardKeyboard } from './board-keys.js';
+import { boardMenus } from './board-menus.js';
 import { BoardSession } from './board-session.js';
 import { connectionView, presenceView } from './board-status.js';
 import { CardEditor } from './card-editor.js';
 import { createColumn, updateColumn } from './column-view.js';
-import { confirmDialog, promptDialog } from './dialogs.js';
 import { sortable } from './dnd.js';
 import { h, replace, syncChildren } from './dom.js';
 import { membersPanel } from './members-panel.js';
 import { menuButton } from './menu.js';
-import { cardStep, cardToColumn, columnStep } from './moves.js';
-import { neighboursAt } from './order.js';
+import { cardStep } from './moves.js';
 import { navigate } from './router.js';
-import { toastError } from './toast.js';
 
 const DONE_NAMES = /^(done|complete|completed|closed|shipped|finished)$/i;
 const PANEL_KEY = 'taskflow.panel';
@@ -26,6 +24,8 @@ const PANEL_KEY = 'taskflow.panel';
 export function boardView(root, boardId, { me, expireSession }) {
   let store = null;
   let actions = null;
+  let intents = null;
+  let menus = null;
   let editor = null;
   let members = null;
   let activity = null;
@@ -105,15 +105,20 @@ export function boardView(root, boardId, { me, expireSession }) {
     editor = new CardEditor({ store, actions, me, canEdit: () => store.view().canEdit });
     members = membersPanel({ actions, me });
     activity = new ActivityPanel({ boardId, store });
+    intents = boardIntents({ boardId, store, actions, columnsEl, announce,
+      onCardLeaves: (taskId) => { focusTaskId = taskId; },
+      onBoardDeleted: () => leave('deleted', me) });
+    menus = boardMenus({ store, intents, openCard: (taskId) => editor.open(taskId), columnsEl });
     cleanups.push(store.subscribe((change) => {
       if (change.type === 'event') activity.onBoardEvent();
       scheduleRender();
     }));
     cleanups.push(boardKeyboard(columnsEl, {
       canEdit: () => store.view().canEdit,
-      moveCard: (taskId, direction) => moveCard(taskId, cardStep(store.view(), taskId, direction)),
-      deleteCard,
-      moveColumn,
+      moveCard: (taskId, direction) =>
+        intents.moveCard(taskId, cardStep(store.view(), taskId, direction)),
+      deleteCard: intents.deleteCard,
+      moveColumn: intents.moveColumn,
     }));
     setupDragAndDrop();
     render();
@@ -169,14 +174,14 @@ export function boardView(root, boardId, { me, expireSession }) {
         const column = store.view().columns.find((c) => c.id === columnId);
         if (column) actions.renameColumn(column, name);
       },
-      menuItems: columnMenu,
+      menuItems: menus.columnMenu,
       onAddCard: (columnId, title) => actions.createTask(columnId, title),
       cardCtx: {
         canEdit: view.canEdit,
         membersById: view.membersById,
         doneColumn: (columnId) => doneColumns.has(columnId),
         onOpen: (taskId) => editor.open(taskId),
-        menuItems: cardMenu,
+        menuItems: menus.cardMenu,
       },
     };
   }
@@ -188,10 +193,7 @@ export function boardView(root, boardId, { me, expireSession }) {
     if (page.dataset.controls === key) return;
     page.dataset.controls = key;
     replace(boardMenuSlot, view.isOwner
-      ? menuButton({ label: 'Board actions', testid: 'board-menu', items: () => [
-          { label: 'Rename board…', testid: 'menu-rename', run: renameBoard },
-          { label: 'Delete board…', testid: 'menu-delete', danger: true, run: deleteBoard },
-        ] })
+      ? menuButton({ label: 'Board actions', testid: 'board-menu', items: menus.boardMenu })
       : null);
     replace(addColumnSlot, view.canEdit
       ? addColumnControl({
@@ -202,110 +204,6 @@ export function boardView(root, boardId, { me, expireSession }) {
           },
         })
       : null);
-  }
-
-  // Menus (built when opened, from the latest state)
-
-  function cardMenu(taskId) {
-    const view = store.view();
-    const task = view.tasks.get(taskId);
-    if (!task) return [];
-    const others = view.columns.filter((c) => c.id !== task.column_id);
-    return [
-      { label: 'Edit…', testid: 'menu-open', run: () => editor.open(taskId) },
-      'separator',
-      { label: 'Move up', testid: 'menu-move-up', disabled: !cardStep(view, taskId, 'up'),
-        run: () => moveCard(taskId, cardStep(store.view(), taskId, 'up')) },
-      { label: 'Move down', testid: 'menu-move-down', disabled: !cardStep(view, taskId, 'down'),
-        run: () => moveCard(taskId, cardStep(store.view(), taskId, 'down')) },
-      ...(others.length ? ['separator', { heading: 'Move to column' }] : []),
-      ...others.map((c) => ({ label: c.name, testid: `menu-move-to-${c.id}`,
-        run: () => moveCard(taskId, cardToColumn(store.view(), taskId, c.id)) })),
-      'separator',
-      { label: 'Delete…', testid: 'menu-delete', danger: true, run: () => deleteCard(taskId) },
-    ];
-  }
-
-  function columnMenu(columnId) {
-    const view = store.view();
-    const column = view.columns.find((c) => c.id === columnId);
-    if (!column) return [];
-    return [
-      { label: 'Rename', testid: 'menu-rename',
-        run: () => columnsEl.querySelector(`.column[data-id="${columnId}"]`)?.renameHandler() },
-      { label: 'Move left', testid: 'menu-move-left', disabled: !columnStep(view, columnId, -1),
-        run: () => moveColumn(columnId, -1) },
-      { label: 'Move right', testid: 'menu-move-right', disabled: !columnStep(view, columnId, 1),
-        run: () => moveColumn(columnId, 1) },
-      'separator',
-      { label: 'Delete column…', testid: 'menu-delete', danger: true, run: () => deleteColumn(column) },
-    ];
-  }
-
-  // Intents
-
-  /** Move a card to `target` = {columnId, ids (without the card), index} (see moves.js). */
-  function moveCard(taskId, target) {
-    const task = store.view().tasks.get(taskId);
-    if (!task || !target) return;
-    const { columnId, ids, index } = target;
-    if (columnId !== task.column_id) focusTaskId = task.id; // its element is rebuilt there
-    actions.moveTask(task, { columnId, ...neighboursAt(ids, index) });
-    const column = store.view().columns.find((c) => c.id === columnId);
-    announce(`Moved “${task.title}” to ${column?.name}, position ${index + 1} of ${ids.length + 1}.`);
-  }
-
-  function moveColumn(columnId, step) {
-    const view = store.view();
-    const column = view.columns.find((c) => c.id === columnId);
-    const target = columnStep(view, columnId, step);
-    if (!column || !target) return;
-    actions.moveColumn(column, neighboursAt(target.ids, target.index));
-    announce(`Moved column ${column.name} to position ${target.index + 1} of ${view.columns.length}.`);
-  }
-
-  async function deleteCard(taskId) {
-    const task = store.view().tasks.get(taskId);
-    if (!task) return;
-    const ok = await confirmDialog({ title: `Delete “${task.title}”?`,
-      message: 'The card is removed for everyone on this board.', confirmLabel: 'Delete card',
-      danger: true });
-    if (!ok) return;
-    const card = columnsEl.querySelector(`.card[data-id="${taskId}"]`);
-    const neighbour = card?.nextElementSibling ?? card?.previousElementSibling;
-    actions.deleteTask(store.tasks.get(taskId) ?? task);
-    neighbour?.querySelector('.card-main')?.focus();
-    announce(`Deleted “${task.title}”.`);
-  }
-
-  async function deleteColumn(column) {
-    const count = (store.view().tasksByColumn.get(column.id) ?? []).length;
-    const ok = await confirmDialog({ title: `Delete column “${column.name}”?`,
-      message: count
-        ? `It still holds ${count} card${count === 1 ? '' : 's'}: move or delete them first.`
-        : 'The column is removed for everyone on this board.',
-      confirmLabel: 'Delete column', danger: true });
-    if (ok) actions.deleteColumn(column); // with cards, the server answers 409 and we say so
-  }
-
-  async function renameBoard() {
-    const name = await promptDialog({ title: 'Rename board', label: 'Board name',
-      value: store.board.name });
-    if (name && name !== store.board.name) actions.renameBoard(name);
-  }
-
-  async function deleteBoard() {
-    const name = store.board.name;
-    const ok = await confirmDialog({ title: `Delete “${name}”?`,
-      message: 'Its columns, cards and history are deleted for every member. This cannot be undone.',
-      confirmLabel: 'Delete board', danger: true });
-    if (!ok) return;
-    try {
-      await api.deleteBoard(boardId);
-      leave('deleted', me);
-    } catch (error) {
-      toastError(`Could not delete “${name}”`, { detail: error.message });
-    }
   }
 
   /** The board is gone for us (deleted, removed, not found, session over): back to the list. */
@@ -373,7 +271,7 @@ export function boardView(root, boardId, { me, expireSession }) {
       axis: 'y',
       containerAt: (el) => el.closest('.column')?.querySelector('.card-list') ?? null,
       scrollers: () => [scroller, ...columnsEl.querySelectorAll('.card-list')],
-      onDrop: ({ id, container, index, ids }) => moveCard(Number(id),
+      onDrop: ({ id, container, index, ids }) => intents.moveCard(Number(id),
         { columnId: Number(container.dataset.columnId), ids: ids.map(Number), index }),
     });
     const columns = sortable(columnsEl, {
@@ -383,12 +281,7 @@ export function boardView(root, boardId, { me, expireSession }) {
       axis: 'x',
       containerAt: (el) => (el.closest('.board-scroll') ? columnsEl : null),
       scrollers: () => [scroller],
-      onDrop: ({ id, index, ids }) => {
-        const column = store.view().columns.find((c) => c.id === Number(id));
-        if (!column) return;
-        actions.moveColumn(column, neighboursAt(ids.map(Number), index));
-        announce(`Moved column ${column.name} to position ${index + 1}.`);
-      },
+      onDrop: ({ id, index, ids }) => intents.dropColumn(Number(id), ids.map(Number), index),
     });
     cleanups.push(() => cards.destroy(), () => columns.destroy());
   }

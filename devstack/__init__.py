@@ -1,6 +1,8 @@
 """Run TaskFlow's multi-replica topology natively on 127.0.0.1, for `make stack` and tests.
 
 One module per piece: ports, process, waiting, postgres, redis, mongo, replica, nginx, stack.
+Clients for tests and the bench: watcher (a live-board socket), asyncapi (frames checked
+against /asyncapi.json).
 """
 
 from devstack.mongo import MongoWireServer

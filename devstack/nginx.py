@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from devstack.paths import CLIENT_DIR, NGINX_TEMPLATE, executable
-from devstack.ports import LOOPBACK, free_port, port_accepts
+from devstack.ports import LOOPBACK, OnLoopback, free_port, port_accepts
 from devstack.process import ManagedProcess, ServerProcess, child_env
 from devstack.waiting import StartupError, wait_until
 
@@ -104,7 +104,7 @@ def _reload_done(master: int, old_workers: set[int]) -> bool:
     return bool(new) and not old_still_accepting
 
 
-class NginxServer(ServerProcess):
+class NginxServer(OnLoopback, ServerProcess):
     """Nginx in the foreground with its own prefix, config, pid, temp and log files.
 
     Nothing outside `workdir` is read or written: no system nginx.conf, mime.types or logs.
@@ -149,14 +149,6 @@ class NginxServer(ServerProcess):
             "-e", str(self.error_log),
             "-g", directives,
         ]  # fmt: skip
-
-    @property
-    def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://{LOOPBACK}:{self.port}"
 
     def write_config(self) -> Path:
         for directory in (self.log_dir, self.state_dir):

@@ -14,6 +14,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class OnLoopback:
+    """A server listening on 127.0.0.1:`port`."""
+
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{LOOPBACK}:{self.port}"
+
+
 def port_accepts(port: int, host: str = LOOPBACK, timeout: float = 0.5) -> bool:
     """True when a TCP connection to host:port succeeds now."""
     try:

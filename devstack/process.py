@@ -103,7 +103,53 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-class ServerProcess:
+class Lifecycle:
+    """Started by `with`, closed on leaving it. A start that fails is closed at once (`__exit__`
+    never runs when `__enter__` fails), so nothing it began is left running.
+
+    Closing stops it and removes its working directory if it made one (`_use_workdir`).
+    """
+
+    workdir: Path
+    _own_workdir = False
+
+    def _use_workdir(self, workdir: Path | None, prefix: str) -> None:
+        self._own_workdir = workdir is None
+        self.workdir = workdir if workdir is not None else Path(tempfile.mkdtemp(prefix=prefix))
+        self.workdir.mkdir(parents=True, exist_ok=True)
+
+    def start(self) -> object:
+        raise NotImplementedError
+
+    def stop(self) -> object:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop, then delete the working directory (logs included) if this object made it."""
+        try:
+            self.stop()
+        finally:
+            if self._own_workdir:
+                shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class ServerProcess(Lifecycle):
     """A server this program runs: one ManagedProcess and a working directory.
 
     Subclasses build `_process` and define `start`; stopping, restarting on the same port and
@@ -111,11 +157,6 @@ class ServerProcess:
     """
 
     _process: ManagedProcess
-
-    def _use_workdir(self, workdir: Path | None, prefix: str) -> None:
-        self._own_workdir = workdir is None
-        self.workdir = workdir if workdir is not None else Path(tempfile.mkdtemp(prefix=prefix))
-        self.workdir.mkdir(parents=True, exist_ok=True)
 
     @property
     def running(self) -> bool:
@@ -133,21 +174,3 @@ class ServerProcess:
     def restart(self, timeout: float = 15.0) -> None:
         self.stop()
         self.start(timeout)
-
-    def close(self) -> None:
-        """Stop and remove the working directory if this object made it."""
-        self.stop()
-        if self._own_workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

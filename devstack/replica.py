@@ -7,7 +7,7 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
-from devstack.ports import LOOPBACK, free_port, port_accepts
+from devstack.ports import LOOPBACK, OnLoopback, free_port, port_accepts
 from devstack.process import ManagedProcess
 from devstack.taskflow_cli import taskflow_argv, taskflow_env
 from devstack.waiting import StartupError, wait_until
@@ -22,7 +22,7 @@ def http_ok(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-class Replica:
+class Replica(OnLoopback):
     """A server replica. Its port stays the same across restarts, so Nginx finds it again.
 
     `stop()` sends SIGTERM (graceful: the server closes sockets with 1012); `kill()` sends
@@ -50,14 +50,6 @@ class Replica:
         self._process = ManagedProcess(
             taskflow_argv(*args), log_path=self.log_path, env=taskflow_env(env), cwd=workdir
         )
-
-    @property
-    def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://{LOOPBACK}:{self.port}"
 
     @property
     def running(self) -> bool:

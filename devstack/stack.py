@@ -10,13 +10,10 @@ Used by `python -m devstack` (make stack) and by the cluster tests as a context 
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
 from websockets.sync.client import connect
 
@@ -25,6 +22,7 @@ from devstack.nginx import NginxServer
 from devstack.paths import CLIENT_DIR
 from devstack.ports import LOOPBACK, port_accepts
 from devstack.postgres import create_database, drop_database, ensure_postgres
+from devstack.process import Lifecycle
 from devstack.redis import RedisServer, ensure_redis
 from devstack.replica import Replica
 from devstack.taskflow_cli import run_migrations
@@ -59,13 +57,12 @@ class StackOptions:
     start_timeout: float = 60.0
 
 
-class Stack:
+class Stack(Lifecycle):
     """Starts everything in order, stops in reverse; whatever it started it also stops."""
 
     def __init__(self, options: StackOptions | None = None) -> None:
         self.options = options or StackOptions()
-        self._own_workdir = self.options.workdir is None
-        self.workdir = self.options.workdir or Path(tempfile.mkdtemp(prefix="taskflow-stack-"))
+        self._use_workdir(self.options.workdir, "taskflow-stack-")
         self._suffix = uuid.uuid4().hex[:10]
         self.database_url = ""
         self.redis_url = ""
@@ -122,7 +119,7 @@ class Stack:
             )
             self.nginx.start()
         except BaseException:
-            # __exit__ never runs when __enter__ fails: clean up here (the error has the logs).
+            # Also when started without `with` (the error has the logs).
             self.close()
             raise
         return self
@@ -173,23 +170,6 @@ class Stack:
         if self._drop_database_at_stop and self.database_url:
             drop_database(self.database_url)
             self._drop_database_at_stop = False
-
-    def close(self) -> None:
-        """Stop, then delete the working directory (logs included) if the stack made it."""
-        self.stop()
-        if self._own_workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> Stack:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- faults and changes --------------------------------------------------------------
     def kill_replica(self, index: int) -> None:

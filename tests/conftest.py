@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from devstack.waiting import time_scale
 from fastapi import FastAPI
 
 from devstack import Stack, StackOptions
@@ -21,7 +21,7 @@ from tests.support.stack import heal
 
 ROOT = Path(__file__).resolve().parents[1]
 # One unit for every wait in the suite; a slow machine scales it up (websockets does the same).
-TIMEOUT_UNIT = float(os.environ.get("TASKFLOW_TEST_TIMEOUT_UNIT", "1.0"))
+TIMEOUT_UNIT = time_scale()
 
 
 def _postgres_server_url() -> str:
@@ -45,15 +45,20 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
     return template
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A clean, migrated database: every test that asks for it runs once per database."""
-    if request.param == "sqlite":
+async def fresh_database(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> str:
+    """The URL of a clean, migrated database of this kind ("sqlite" or "postgres")."""
+    if kind == "sqlite":
         template: SqliteTemplate = request.getfixturevalue("sqlite_template")
         return template.fresh_copy(tmp_path)
     database: PostgresTestDatabase = request.getfixturevalue("postgres_database")
     await database.truncate()
     return database.url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A clean, migrated database: every test that asks for it runs once per database."""
+    return await fresh_database(request, request.param, tmp_path)
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:

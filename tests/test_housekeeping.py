@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from devstack import asyncapi
 from taskflow.config import Settings
 from taskflow.housekeeping import Housekeeper
 from taskflow.main import create_app
@@ -18,7 +19,6 @@ from taskflow.models import BoardEvent, IdempotencyRecord, User
 from taskflow.realtime.commands import CommandRunner
 from taskflow.realtime.protocol import parse_client_frame
 from tests.conftest import TIMEOUT_UNIT, Account, make_settings, register
-from tests.support import asyncapi
 from tests.support.live import new_board
 
 

@@ -7,6 +7,7 @@ larger ones (`beyond`), whose figures are reported without a target.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from bench.fanout import Window, connect, connect_measurement, write_cost
 from bench.results import Check, Measurement
@@ -171,7 +172,7 @@ def checks(code: str, measured: list[Measurement], shape: FixedRate) -> list[Che
                 ceiling=None,
                 ratio=None,
                 target=f"≤ {PATCH_P99_LIMIT_MS:g} ms",
-                passed=patch.get("p99") is not None and patch["p99"] <= PATCH_P99_LIMIT_MS,
+                passed=(p99 := patch.get("p99")) is not None and p99 <= PATCH_P99_LIMIT_MS,
                 note=f"p50 {patch.get('p50')} ms, p95 {patch.get('p95')} ms, "
                 f"max {patch.get('max')} ms",
             ),
@@ -202,7 +203,7 @@ def beyond_checks(code: str, measured: list[Measurement], crowd: int) -> list[Ch
         return found[-1] if found else None
 
     taskflow, ceiling = at("taskflow"), at("ceiling")
-    figures = (
+    figures: tuple[tuple[str, str, Callable[[Measurement], float | None]], ...] = (
         ("p99 latency, write sent to receipt", "ms", lambda m: m.latency_ms.get("p99")),
         ("server RSS", "MiB", lambda m: m.server_rss_mb),
         ("deliveries/s", "deliveries/s", lambda m: m.deliveries_per_s),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,17 +92,11 @@ async def window(
     profile_to: Path | None = None,
 ) -> Measurement:
     """One publishing window; with `profile_to`, py-spy records the server meanwhile."""
-    if profile_to is None or not subject.pids:
-        return await publish_window(
-            subject=subject,
-            fleet=fleet,
-            probe=probe,
-            publisher=publisher,
-            window=plan,
-            sockets=sockets,
-            write_cost_s=write_cost_s,
-        )
-    with Profile(subject.pids[0], plan.duration, profile_to):
+    profiled = profile_to if subject.pids else None
+    recording = (
+        Profile(subject.pids[0], plan.duration, profiled) if profiled is not None else nullcontext()
+    )
+    with recording:
         measured = await publish_window(
             subject=subject,
             fleet=fleet,
@@ -112,7 +106,8 @@ async def window(
             sockets=sockets,
             write_cost_s=write_cost_s,
         )
-    measured.extra["profile"] = summarize(profile_to)
+    if profiled is not None:
+        measured.extra["profile"] = summarize(profiled)
     return measured
 
 

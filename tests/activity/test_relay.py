@@ -6,14 +6,16 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from tests.conftest import TIMEOUT_UNIT, make_settings
+from tests.support.activity import uid
 
+from devstack import MongoWireServer
 from taskflow.activity.feed import ActivityFeed
 from taskflow.activity.feed_mongo import MongoActivityFeed
 from taskflow.activity.feed_sql import SqlActivityFeed
@@ -23,15 +25,7 @@ from taskflow.errors import Unavailable
 from taskflow.main import create_app
 from taskflow.models import ActivityOutbox
 
-if TYPE_CHECKING:
-    from conftest import NxServer
-
 MONGO_DB = "taskflow_relay_test"
-
-
-def uid(board_id: int) -> str:
-    """A stand-in for the board's uid (the feed keys entries by it, not by the board id)."""
-    return f"uid-{board_id}"
 
 
 def outbox_row(board_id: int, seq: int) -> ActivityOutbox:
@@ -87,8 +81,8 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def mongo_feed(nx_stopped: NxServer) -> AsyncIterator[MongoActivityFeed]:
-    feed = MongoActivityFeed(nx_stopped.uri, MONGO_DB, timeout=0.5)
+async def mongo_feed(mongo_stopped: MongoWireServer) -> AsyncIterator[MongoActivityFeed]:
+    feed = MongoActivityFeed(mongo_stopped.url, MONGO_DB, timeout=0.5)
     await feed.open()
     yield feed
     await feed.close()
@@ -96,14 +90,14 @@ async def mongo_feed(nx_stopped: NxServer) -> AsyncIterator[MongoActivityFeed]:
 
 @pytest.fixture(params=["sql", "mongo"])
 async def feed(
-    request: pytest.FixtureRequest, db: Database, nx_stopped: NxServer
+    request: pytest.FixtureRequest, db: Database, mongo_stopped: MongoWireServer
 ) -> AsyncIterator[ActivityFeed]:
     """Each relay test runs against both feeds (and, through `db`, both databases)."""
     if request.param == "sql":
         yield SqlActivityFeed(db)
         return
-    await nx_stopped.start()
-    mongo = MongoActivityFeed(nx_stopped.uri, MONGO_DB)
+    await asyncio.to_thread(mongo_stopped.start)
+    mongo = MongoActivityFeed(mongo_stopped.url, MONGO_DB)
     await mongo.open()
     yield mongo
     await mongo.close()
@@ -158,7 +152,7 @@ async def test_concurrent_relays_store_each_entry_once(db: Database, feed: Activ
 
 
 async def test_feed_down_keeps_entries_and_retries(
-    db: Database, nx_stopped: NxServer, mongo_feed: MongoActivityFeed
+    db: Database, mongo_stopped: MongoWireServer, mongo_feed: MongoActivityFeed
 ) -> None:
     await put_outbox(db, 1, range(1, 11))
     relay = ActivityRelay(db, mongo_feed, min_backoff=0.1, max_backoff=0.5)
@@ -169,7 +163,7 @@ async def test_feed_down_keeps_entries_and_retries(
     try:
         await asyncio.sleep(1.0)  # a few failed attempts with backoff
         assert await outbox_size(db) == 10
-        await nx_stopped.start()
+        await asyncio.to_thread(mongo_stopped.start)
         await eventually(lambda: outbox_size_is(db, 0), timeout=15)
         assert await seqs(mongo_feed, 1) == list(range(10, 0, -1))
     finally:
@@ -177,7 +171,7 @@ async def test_feed_down_keeps_entries_and_retries(
 
 
 async def test_flush_times_out_as_unavailable(
-    db: Database, nx_stopped: NxServer, mongo_feed: MongoActivityFeed
+    db: Database, mongo_stopped: MongoWireServer, mongo_feed: MongoActivityFeed
 ) -> None:
     await put_outbox(db, 1, range(1, 3))
     relay = ActivityRelay(db, mongo_feed)
@@ -187,7 +181,7 @@ async def test_flush_times_out_as_unavailable(
     assert time.monotonic() - started < 1.0 * TIMEOUT_UNIT
     # Closing a client whose monitor is connecting to a dead server leaks that socket
     # (pymongo 4.20, PYTHON-5867): let it find the server before the fixture closes it.
-    await nx_stopped.start()
+    await asyncio.to_thread(mongo_stopped.start)
     await eventually(lambda: flushed(relay))
 
 
@@ -195,8 +189,8 @@ async def test_flush_times_out_as_unavailable(
 
 
 @pytest.fixture
-async def mongo_app(database_url: str, nx_server: NxServer) -> AsyncIterator[FastAPI]:
-    settings = make_settings(database_url, mongodb_uri=nx_server.uri, mongodb_database=MONGO_DB)
+async def mongo_app(database_url: str, mongo_server: MongoWireServer) -> AsyncIterator[FastAPI]:
+    settings = make_settings(database_url, mongodb_uri=mongo_server.url, mongodb_database=MONGO_DB)
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
@@ -236,7 +230,7 @@ async def test_app_uses_mongodb_and_reports_it_in_readyz(
 
 
 async def test_mongodb_down_loses_nothing_and_duplicates_nothing(
-    mongo_client: httpx.AsyncClient, mongo_app: FastAPI, nx_server: NxServer
+    mongo_client: httpx.AsyncClient, mongo_app: FastAPI, mongo_server: MongoWireServer
 ) -> None:
     headers = await _signed_in(mongo_app)
     board = (await mongo_client.post("/api/boards", json={"name": "B"}, headers=headers)).json()
@@ -244,7 +238,7 @@ async def test_mongodb_down_loses_nothing_and_duplicates_nothing(
     first = await mongo_client.post(url, json={"title": "before"}, headers=headers)
     assert (await _activity(mongo_client, board["id"], headers)).status_code == 200
 
-    await nx_server.stop()
+    await asyncio.to_thread(mongo_server.stop)
     durations = []
     task_id = first.json()["id"]
     for i in range(30):
@@ -265,7 +259,7 @@ async def test_mongodb_down_loses_nothing_and_duplicates_nothing(
     ready = await mongo_client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["failing"] == ["activity"]
 
-    await nx_server.start()
+    await asyncio.to_thread(mongo_server.start)
     page = (await _activity(mongo_client, board["id"], headers)).json()
     # nx-27017 keeps its data in memory: what was stored before the restart is gone, and the
     # 30 changes made while it was down arrived, once each, in order.
@@ -299,9 +293,9 @@ async def _restore_to_before_the_board(db: Database) -> None:
 
 @pytest.mark.parametrize("feed_kind", ["mongodb", "sql"])
 async def test_after_a_restore_a_board_with_a_reused_id_shows_only_its_own_activity(
-    database_url: str, nx_server: NxServer, feed_kind: str
+    database_url: str, mongo_server: MongoWireServer, feed_kind: str
 ) -> None:
-    mongo = {"mongodb_uri": nx_server.uri, "mongodb_database": MONGO_DB}
+    mongo = {"mongodb_uri": mongo_server.url, "mongodb_database": MONGO_DB}
     settings = make_settings(database_url, **(mongo if feed_kind == "mongodb" else {}))
 
     async def session(titles: list[str]) -> tuple[int, Any]:

@@ -10,8 +10,8 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
+from devstack.watcher import Frame, Watcher
 
-from tests.cluster.subscriber import Frame, Subscriber
 from tests.conftest import TIMEOUT_UNIT, Account, register
 from tests.support.live import add_member, new_board
 
@@ -89,7 +89,7 @@ async def rest_writes(
     return statuses
 
 
-async def ws_writes(subscriber: Subscriber, count: int, label: str) -> list[Frame]:
+async def ws_writes(subscriber: Watcher, count: int, label: str) -> list[Frame]:
     """`count` commands on the subscriber's socket, alternately task.create and task.update."""
     replies = []
     task_id: int | None = None

@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
+from devstack.watcher import Watcher
 
 from tests.cluster.cluster import LOG_CHECK_MODULE, Team, make_team
-from tests.cluster.subscriber import Subscriber
 from tests.conftest import Account
 
-Subscribe = Callable[..., Awaitable[Subscriber]]
+Subscribe = Callable[..., Awaitable[Watcher]]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -30,8 +30,8 @@ async def team(front: httpx.AsyncClient) -> Team:
 
 @pytest.fixture
 async def subscribe() -> AsyncIterator[Subscribe]:
-    """Opens subscribers (see Subscriber) and closes them all when the test ends."""
-    opened: list[Subscriber] = []
+    """Opens subscribers (see Watcher) and closes them all when the test ends."""
+    opened: list[Watcher] = []
 
     async def factory(
         name: str,
@@ -40,8 +40,17 @@ async def subscribe() -> AsyncIterator[Subscribe]:
         account: Account,
         resume_url: str | None = None,
         resume_delay: float = 0.0,
-    ) -> Subscriber:
-        subscriber = Subscriber(name, url, board_id, account, resume_url, resume_delay)
+    ) -> Watcher:
+        subscriber = Watcher(
+            name,
+            url,
+            board_id,
+            account.token,
+            resume_url=resume_url,
+            resume_delay=resume_delay,
+            resume_deadline=20.0,
+            max_resumes=5,
+        )
         await subscriber.start()
         opened.append(subscriber)
         return subscriber

@@ -7,6 +7,7 @@ import time
 
 import httpx
 import pytest
+from devstack.watcher import wait_all
 
 from devstack import Stack
 from tests.cluster.cluster import (
@@ -20,7 +21,7 @@ from tests.cluster.cluster import (
     ws_writes,
 )
 from tests.cluster.conftest import Subscribe
-from tests.cluster.subscriber import assert_exactly_once_in_order, assert_same_frames, wait_all
+from tests.support.delivery import assert_exactly_once_in_order, assert_same_frames
 
 pytestmark = pytest.mark.cluster
 

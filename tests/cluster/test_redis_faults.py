@@ -10,6 +10,7 @@ import time
 
 import httpx
 import pytest
+from devstack.watcher import Watcher, wait_all
 from redis.asyncio import Redis
 
 from devstack import Stack
@@ -24,14 +25,8 @@ from tests.cluster.cluster import (
     ws_writes,
 )
 from tests.cluster.conftest import Subscribe
-from tests.cluster.subscriber import (
-    Subscriber,
-    assert_exactly_once_in_order,
-    assert_same_frames,
-    delivery_spread,
-    wait_all,
-)
 from tests.conftest import TIMEOUT_UNIT
+from tests.support.delivery import assert_exactly_once_in_order, assert_same_frames, delivery_spread
 from tests.support.live import create_task
 
 pytestmark = pytest.mark.cluster
@@ -45,9 +40,7 @@ SWEEP_LIMIT = 2.5
 KEEPALIVE_WAIT = 8.0
 
 
-async def subscribers_everywhere(
-    stack: Stack, team: Team, subscribe: Subscribe
-) -> list[Subscriber]:
+async def subscribers_everywhere(stack: Stack, team: Team, subscribe: Subscribe) -> list[Watcher]:
     """The owner and the editor on each replica, and the owner through Nginx."""
     subscribers = [
         await subscribe(f"replica {index} {role}", replica.url, team.board_id, who)
@@ -73,7 +66,7 @@ def write_stream(
 async def finish(
     front: httpx.AsyncClient,
     team: Team,
-    subscribers: list[Subscriber],
+    subscribers: list[Watcher],
     stop: asyncio.Event,
     stream: asyncio.Future[list[list[tuple[str, int]]]],
 ) -> int:

@@ -12,12 +12,12 @@ import uuid
 
 import httpx
 import pytest
+from devstack.watcher import open_socket
 from websockets.exceptions import ConnectionClosed
 
 from devstack import Stack
 from taskflow.web.session_cookie import REFRESH_COOKIE
 from tests.cluster.cluster import ACCOUNTS, new_account
-from tests.cluster.subscriber import open_socket
 from tests.conftest import TIMEOUT_UNIT, Account
 from tests.support.live import new_board
 

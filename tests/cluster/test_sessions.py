@@ -7,12 +7,12 @@ import time
 
 import httpx
 import pytest
+from devstack.watcher import open_socket
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from devstack import Stack
 from tests.cluster.cluster import new_account
-from tests.cluster.subscriber import open_socket
 from tests.conftest import TIMEOUT_UNIT, Account
 from tests.support.live import new_board
 

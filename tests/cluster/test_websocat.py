@@ -10,12 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+from devstack.watcher import ws_url
 
-from devstack import Stack
+from devstack import Stack, asyncapi
 from tests.cluster.cluster import Team, board_seq
 from tests.conftest import TIMEOUT_UNIT
-from tests.support import asyncapi
-from tests.support.live import create_task, ws_url
+from tests.support.live import create_task
 
 pytestmark = pytest.mark.cluster
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
-from types import TracebackType
 
 from devstack.ports import LOOPBACK, free_port
+from devstack.process import Lifecycle
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
 
-class EchoUpstream:
+class EchoUpstream(Lifecycle):
     """HTTP: 200 with {"upstream", "path", "headers"}. WebSocket: sends the same, then echoes."""
 
     def __init__(self, name: str) -> None:
@@ -51,15 +51,3 @@ class EchoUpstream:
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
-
-    def __enter__(self) -> EchoUpstream:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

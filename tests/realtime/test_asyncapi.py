@@ -6,9 +6,9 @@ import copy
 
 import httpx
 
+from devstack import asyncapi
 from taskflow.realtime import protocol
 from taskflow.realtime.asyncapi import asyncapi_document
-from tests.support import asyncapi
 
 CONTRACT_EVENTS = {
     "board.updated", "board.deleted", "column.created", "column.updated", "column.deleted",

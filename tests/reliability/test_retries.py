@@ -14,10 +14,10 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from devstack.watcher import Watcher
 
 from devstack import Stack
 from tests.reliability.conftest import Crew, account, board_seq, secrets_in_logs
-from tests.reliability.watchers import Watcher
 
 pytestmark = pytest.mark.cluster
 

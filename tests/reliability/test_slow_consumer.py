@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from devstack.watcher import Watcher, close_all, ws_url
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -25,8 +26,7 @@ from tests.conftest import TIMEOUT_UNIT
 from tests.conftest import stack_http_client as http_client
 from tests.reliability.conftest import Crew
 from tests.reliability.load import RestWriter, percentile, sent_at
-from tests.reliability.watchers import Watcher, close_all, open_watchers
-from tests.support.live import ws_url
+from tests.support.delivery import open_watchers
 
 pytestmark = pytest.mark.cluster
 
@@ -75,10 +75,10 @@ def lags(watchers: list[Watcher], start: float, end: float) -> list[float]:
     """Arrival minus write time of the events written within [start, end)."""
     found = []
     for watcher in watchers:
-        for item in watcher.events:
-            sent = sent_at(item.data["title"])
+        for at, event in watcher.timed("event"):
+            sent = sent_at(event["data"]["title"])
             if start <= sent < end:
-                found.append(item.at - sent)
+                found.append(at - sent)
     return found
 
 
@@ -128,7 +128,7 @@ async def test_a_stalled_socket_is_closed_4408_and_nobody_else_slows_down(
         )
         for watcher in others:  # nobody else was dropped or skipped an event
             assert watcher.ended is None and watcher.closes == []
-            seqs = [item.seq for item in watcher.events]
+            seqs = [event["seq"] for event in watcher.events]
             assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
     finally:
         if slow is not None:

@@ -20,16 +20,15 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+from devstack.watcher import ws_url
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from devstack import Replica
+from devstack import Replica, asyncapi
 from tests.conftest import TIMEOUT_UNIT
-from tests.support import asyncapi
 from tests.support.databases import SqliteTemplate
-from tests.support.live import ws_url
 
 EXAMPLES = 400
 BULK_ROUNDS = 10  # the bad frames found, sent again this many times for the memory check

@@ -8,6 +8,7 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from devstack import asyncapi
 from taskflow.database import Database
 from taskflow.errors import Forbidden, Invalid, NotFound, VersionConflict
 from taskflow.models import ActivityOutbox, Task
@@ -15,7 +16,6 @@ from taskflow.schemas import BoardCreate, TaskCreate, TaskUpdate
 from taskflow.services import boards, members, tasks
 from taskflow.services.payloads import task_data
 from tests.services.conftest import Crew
-from tests.support import asyncapi
 
 
 async def create(db: Database, crew: Crew, title: str = "Write", **fields: object) -> Task:

@@ -8,21 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from devstack.watcher import ws_url
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from devstack import asyncapi
 from tests.conftest import TIMEOUT_UNIT, Account
-from tests.support import asyncapi
-
-
-def ws_url(base_url: str, board_id: int, token: str | None, since: int | None = None) -> str:
-    url = base_url.replace("http://", "ws://") + f"/ws/boards/{board_id}"
-    params = []
-    if token is not None:
-        params.append(f"token={token}")
-    if since is not None:
-        params.append(f"since={since}")
-    return url + ("?" + "&".join(params) if params else "")
 
 
 @dataclass

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 import uvicorn
+from devstack.ports import free_port
 from fastapi import FastAPI
 
 from taskflow.logs import logging_config
 from taskflow.realtime.fast_path import FanoutProtocol
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.asynccontextmanager
