@@ -11,17 +11,9 @@ import asyncio
 
 from bench.fanout import Window, connect, connect_measurement
 from bench.results import Check, Measurement
+from bench.scenarios import harness
 from bench.scenarios.config import EndToEnd
-from bench.scenarios.harness import (
-    CONNECT_CONCURRENCY,
-    SETTLE_SECONDS,
-    Bench,
-    final_window,
-    opened,
-    profile_path,
-    running,
-    window,
-)
+from bench.scenarios.harness import Bench
 from bench.stats import ratio
 
 P99_LIMIT_MS = 100.0
@@ -29,7 +21,7 @@ P99_LIMIT_MS = 100.0
 
 async def measure(bench: Bench, shape: EndToEnd, measured: list[Measurement]) -> None:
     for kind in ("ceiling", "cluster"):
-        async with running(
+        async with harness.running(
             kind,
             bench,
             boards=shape.boards,
@@ -37,28 +29,33 @@ async def measure(bench: Bench, shape: EndToEnd, measured: list[Measurement]) ->
             sockets=shape.sockets,
             shared=False,
         ) as (subject, fleet, probe):
-            report = await connect(fleet, subject, shape.sockets, concurrency=CONNECT_CONCURRENCY)
+            report = await connect(
+                fleet, subject, shape.sockets, concurrency=harness.CONNECT_CONCURRENCY
+            )
             joined = connect_measurement(subject, report, probe)
             joined.extra.update(phase="connect")
             measured.append(joined)
-            await asyncio.sleep(SETTLE_SECONDS)
+            await asyncio.sleep(harness.SETTLE_SECONDS)
             plan = Window(rate=shape.rate, duration=shape.duration, drain_timeout=shape.drain)
-            async with opened(subject.publisher()) as publisher:
-                result = await window(
+            async with harness.opened(subject.publisher()) as publisher:
+                result = await harness.window(
                     subject,
                     fleet,
                     probe,
                     plan,
                     sockets=report.helloed,
                     publisher=publisher,
-                    profile_to=profile_path(bench.config, subject, "S4"),
+                    profile_to=harness.profile_path(bench.config, subject, "S4"),
                 )
             result.extra.update(phase="window", final=True)
             measured.append(result)
 
 
 def checks(measured: list[Measurement]) -> list[Check]:
-    taskflow, ceiling = final_window(measured, "taskflow"), final_window(measured, "ceiling")
+    taskflow, ceiling = (
+        harness.final_window(measured, "taskflow"),
+        harness.final_window(measured, "ceiling"),
+    )
     tf_p99 = taskflow.last_subscriber_ms.get("p99") if taskflow else None
     ce_p99 = ceiling.last_subscriber_ms.get("p99") if ceiling else None
     return [
@@ -73,14 +70,5 @@ def checks(measured: list[Measurement]) -> list[Check]:
             passed=tf_p99 is not None and tf_p99 < P99_LIMIT_MS,
             note="TaskFlow through Nginx to two replicas (PostgreSQL, Redis); the ceiling direct",
         ),
-        Check(
-            scenario="S4",
-            metric="missed deliveries (lost, late, duplicated, closed)",
-            unit="events",
-            taskflow=taskflow.missed if taskflow else None,
-            ceiling=ceiling.missed if ceiling else None,
-            ratio=None,
-            target="0",
-            passed=taskflow is not None and taskflow.missed == 0,
-        ),
+        harness.missed_deliveries("S4", taskflow, ceiling),
     ]

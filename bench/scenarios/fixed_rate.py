@@ -18,6 +18,7 @@ from bench.scenarios.harness import (
     SUBJECTS,
     Bench,
     final_window,
+    missed_deliveries,
     opened,
     profile_path,
     running,
@@ -137,17 +138,7 @@ def checks(code: str, measured: list[Measurement], shape: FixedRate) -> list[Che
     paced = taskflow is not None and kept_up(taskflow)
     at = f" at {shape.sockets:,} sockets"
     rows = [
-        Check(
-            scenario=code,
-            metric=f"missed deliveries (lost, late, duplicated, closed){at}",
-            unit="events",
-            taskflow=taskflow.missed if taskflow else None,
-            ceiling=ceiling.missed if ceiling else None,
-            ratio=None,
-            target="0",
-            passed=taskflow is not None and taskflow.missed == 0,
-            note=missed_note(taskflow),
-        ),
+        missed_deliveries(code, taskflow, ceiling, at=at, note=missed_note(taskflow)),
         Check(
             scenario=code,
             metric=f"p99 latency, write sent to receipt{at}",

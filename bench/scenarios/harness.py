@@ -13,7 +13,7 @@ from bench.loadgen import Fleet
 from bench.probe import ServerProbe
 from bench.profiling import Profile, summarize
 from bench.publishers import Publisher
-from bench.results import Measurement
+from bench.results import Check, Measurement
 from bench.scenarios.config import BenchConfig
 from bench.servers import (
     CeilingServer,
@@ -120,3 +120,25 @@ def profile_path(config: BenchConfig, subject: Subject, name: str) -> Path | Non
 def final_window(measured: list[Measurement], subject: str) -> Measurement | None:
     windows = [m for m in measured if m.subject == subject and m.extra.get("final")]
     return windows[-1] if windows else None
+
+
+def missed_deliveries(
+    scenario: str,
+    taskflow: Measurement | None,
+    ceiling: Measurement | None,
+    *,
+    at: str = "",
+    note: str = "",
+) -> Check:
+    """The row every scenario shares: no event lost, late, duplicated or cut off by a close."""
+    return Check(
+        scenario=scenario,
+        metric=f"missed deliveries (lost, late, duplicated, closed){at}",
+        unit="events",
+        taskflow=taskflow.missed if taskflow else None,
+        ceiling=ceiling.missed if ceiling else None,
+        ratio=None,
+        target="0",
+        passed=taskflow is not None and taskflow.missed == 0,
+        note=note,
+    )
