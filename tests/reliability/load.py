@@ -96,6 +96,16 @@ class RestWriter:
         return [w.seconds for w in self.writes if start <= w.started < end]
 
 
+def write_rate(writers: list[RestWriter], start: float, end: float) -> float:
+    """Writes per second the writers started within [start, end).
+
+    Fault tests compare the rate during a fault with the rate before it in the same run: a slow
+    machine slows both alike, while a write that waited on the broken part would not keep up.
+    """
+    started = sum(len(writer.seconds(start, end)) for writer in writers)
+    return started / (end - start)
+
+
 def sent_at(title: str) -> float:
     """The monotonic time a RestWriter put in a title."""
     return float(title.rsplit("t=", 1)[1])

@@ -17,7 +17,7 @@ from devstack.watcher import close_all, wait_all
 from devstack import Stack
 from tests.conftest import TIMEOUT_UNIT
 from tests.reliability.conftest import Crew, board_seq, secrets_in_logs
-from tests.reliability.load import RestWriter, percentile
+from tests.reliability.load import RestWriter, percentile, write_rate
 from tests.support.delivery import assert_every_seq_once, open_watchers
 
 pytestmark = pytest.mark.cluster
@@ -44,6 +44,7 @@ async def test_200_subscribers_get_every_event_once_across_a_redis_restart(
     stop = asyncio.Event()
     stream = asyncio.gather(*(writer.run(stop) for writer in writers))
     try:
+        started_at = time.monotonic()
         await asyncio.sleep(BEFORE)
         await asyncio.to_thread(stack.stop_redis)
         down_at = time.monotonic()
@@ -59,7 +60,13 @@ async def test_200_subscribers_get_every_event_once_across_a_redis_restart(
         failed = [write for writer in writers for write in writer.failures()]
         assert not failed, f"{len(failed)} of {len(writes)} writes failed: {failed[:5]}"
         during = [w for writer in writers for w in writer.seconds(down_at, up_at)]
-        assert len(during) >= DOWN * RATE / 2, f"only {len(during)} writes while Redis was down"
+        # Writes never wait for Redis: the outage must not slow the stream (a publish that
+        # waited for its timeout would cut it to a fraction).
+        rate_before = write_rate(writers, started_at, down_at)
+        rate_during = write_rate(writers, down_at, up_at)
+        assert rate_during >= 0.6 * rate_before, (
+            f"{rate_during:.1f} writes/s while Redis was down, {rate_before:.1f} before"
+        )
 
         head = await board_seq(front, crew.owner, crew.board_id)
         assert head == base + len(writes)
@@ -72,6 +79,6 @@ async def test_200_subscribers_get_every_event_once_across_a_redis_restart(
     assert not secrets_in_logs(stack, [crew.owner, crew.editor])
     print(
         f"redis outage: {len(watchers)} sockets, {len(writes)} writes ({len(during)} while down, "
-        f"p95 {percentile(during, 95) * 1000:.0f} ms), events {base + 1}..{head} each "
+        f"{rate_during:.1f}/s against {rate_before:.1f}/s before, p95 {percentile(during, 95) * 1000:.0f} ms), events {base + 1}..{head} each "
         f"delivered once in order to every socket"
     )
