@@ -9,6 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from devstack.redis_cluster import RedisClusterTopology
+from devstack.redis_sentinel import RedisSentinelTopology
 from devstack.waiting import time_scale
 from fastapi import FastAPI
 
@@ -134,6 +136,20 @@ def make_account(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
         return await register(client, username)
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterTopology]:
+    """Three masters and three replicas of the session's own, for the backends' contract tests."""
+    with RedisClusterTopology(tmp_path_factory.mktemp("redis-cluster")) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def redis_sentinel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisSentinelTopology]:
+    """A master, its replica and three sentinels of the session's own."""
+    with RedisSentinelTopology(tmp_path_factory.mktemp("redis-sentinel")) as topology:
+        yield topology
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from taskflow.redis_clients import RedisTarget
+
 DEV_SECRET_KEY = "dev-only-secret-change-me-in-production-0123456789"
 REPO_CLIENT_DIR = Path(__file__).resolve().parents[2] / "client"
 
@@ -54,8 +56,13 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _known_broker(cls, value: str) -> str:
-        if value and not value.startswith(("redis://", "rediss://", "memory://")):
-            raise ValueError("must be empty, memory:// or start with redis://")
+        if value and not value.startswith("memory://"):
+            try:
+                RedisTarget.from_url(value)
+            except ValueError as exc:
+                raise ValueError(
+                    f"must be empty, memory://, redis://, redis+sentinel:// or redis+cluster:// ({exc})"
+                ) from None
         return value
 
     @field_validator("mongodb_uri")
@@ -78,7 +85,7 @@ class Settings(BaseSettings):
 
     @property
     def uses_redis(self) -> bool:
-        return self.redis_url.startswith(("redis://", "rediss://"))
+        return bool(self.redis_url) and not self.redis_url.startswith("memory://")
 
 
 @lru_cache

@@ -11,11 +11,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from pymongo.errors import PyMongoError
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
 from taskflow import __version__
@@ -32,6 +27,7 @@ from taskflow.realtime.eventlog import EventLog
 from taskflow.realtime.factory import make_broker, make_presence
 from taskflow.realtime.fast_path import LIVE_ROUTE
 from taskflow.realtime.hub import Hub
+from taskflow.redis_clients import RedisClient, RedisTarget, close_client
 from taskflow.routes import (
     accounts,
     activity,
@@ -81,17 +77,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         probes: dict[str, Probe] = {"database": db.ping}
 
         attempts: AttemptStore = MemoryAttemptStore()
-        redis: Redis | None = None
+        redis: RedisClient | None = None
         if settings.uses_redis:
-            redis = Redis.from_url(
-                settings.redis_url,
-                socket_timeout=2,
-                socket_connect_timeout=2,
-                # A pooled connection that died with a Redis restart is retried once on a new one.
-                retry=Retry(NoBackoff(), 1),
-                retry_on_error=[RedisConnectionError, RedisTimeoutError],
-            )
-            stack.push_async_callback(redis.aclose)
+            redis = RedisTarget.from_url(settings.redis_url).client(timeout=2.0)
+            stack.push_async_callback(close_client, redis)
             probes["redis"] = redis.ping
             attempts = RedisAttemptStore(redis)
 

@@ -1,4 +1,5 @@
-"""One contract, every broker: `memory://` and `redis://` (a throwaway Redis we can kill)."""
+"""One contract, every broker: `memory://`, `redis://` (a throwaway Redis we can kill), a Redis
+Cluster (`redis+cluster://`, sharded pub/sub) and Sentinel (`redis+sentinel://`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ import pytest
 from redis.asyncio import Redis
 
 from devstack import RedisServer
-from taskflow.realtime.broker import Broker
+from devstack.redis_cluster import RedisClusterTopology
+from devstack.redis_sentinel import RedisSentinelTopology
+from taskflow.realtime.broker import Broker, board_channel
 from taskflow.realtime.broker_memory import MemoryBroker
 from taskflow.realtime.broker_redis import RedisBroker
+from taskflow.realtime.broker_redis_cluster import RedisClusterBroker
+from taskflow.redis_clients import RedisTarget
 from tests.conftest import TIMEOUT_UNIT
 
 
@@ -37,15 +42,23 @@ def redis_server() -> Iterator[RedisServer]:
         yield server
 
 
-@pytest.fixture(params=["memory", "redis"])
+def make_broker(request: pytest.FixtureRequest, kind: str) -> Broker:
+    if kind == "memory":
+        return MemoryBroker()
+    if kind == "cluster":
+        cluster: RedisClusterTopology = request.getfixturevalue("redis_cluster")
+        return RedisClusterBroker(RedisTarget.from_url(cluster.url))
+    if kind == "sentinel":
+        sentinel: RedisSentinelTopology = request.getfixturevalue("redis_sentinel")
+        return RedisBroker(RedisTarget.from_url(sentinel.url))
+    server: RedisServer = request.getfixturevalue("redis_server")
+    return RedisBroker(RedisTarget.from_url(server.url))
+
+
+@pytest.fixture(params=["memory", "redis", "cluster", "sentinel"])
 async def broker(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Broker, Inbox]]:
     inbox = Inbox()
-    instance: Any
-    if request.param == "memory":
-        instance = MemoryBroker()
-    else:
-        server: RedisServer = request.getfixturevalue("redis_server")
-        instance = RedisBroker(server.url)
+    instance = make_broker(request, request.param)
     instance.set_handlers(on_message=inbox.on_message, on_reconnect=inbox.on_reconnect)
     await instance.connect()
     yield instance, inbox
@@ -65,31 +78,32 @@ async def wait_subscribed(broker: Broker) -> None:
 async def test_delivers_once_per_subscribed_channel_in_order(broker: tuple[Broker, Inbox]) -> None:
     instance, inbox = broker
     await wait_subscribed(instance)
-    await instance.subscribe("taskflow:board:1")
-    await instance.publish("taskflow:board:2", b"not subscribed")
+    await instance.subscribe(board_channel(1))
+    await instance.publish(board_channel(2), b"not subscribed")
     for index in range(20):
-        await instance.publish("taskflow:board:1", f"m{index}".encode())
+        await instance.publish(board_channel(1), f"m{index}".encode())
     received = [await inbox.next() for _ in range(20)]
-    assert received == [("taskflow:board:1", f"m{index}".encode()) for index in range(20)]
-    await instance.unsubscribe("taskflow:board:1")
-    await instance.publish("taskflow:board:1", b"after unsubscribe")
-    await instance.publish("taskflow:board:3", b"x")
+    assert received == [(board_channel(1), f"m{index}".encode()) for index in range(20)]
+    await instance.unsubscribe(board_channel(1))
+    await instance.publish(board_channel(1), b"after unsubscribe")
+    await instance.publish(board_channel(3), b"x")
     with pytest.raises(TimeoutError):
         await inbox.next(timeout=0.3)
 
 
-async def test_redis_fans_out_between_two_replicas(redis_server: RedisServer) -> None:
+@pytest.mark.parametrize("kind", ["redis", "cluster", "sentinel"])
+async def test_redis_fans_out_between_two_replicas(request: pytest.FixtureRequest, kind: str) -> None:
     inboxes = [Inbox(), Inbox()]
-    brokers = [RedisBroker(redis_server.url) for _ in inboxes]
+    brokers = [make_broker(request, kind) for _ in inboxes]
     for instance, inbox in zip(brokers, inboxes, strict=True):
         instance.set_handlers(on_message=inbox.on_message, on_reconnect=inbox.on_reconnect)
         await instance.connect()
         await wait_subscribed(instance)
-        await instance.subscribe("taskflow:board:7")
+        await instance.subscribe(board_channel(7))
     await asyncio.sleep(0.1)
-    await brokers[0].publish("taskflow:board:7", b"hello")
+    await brokers[0].publish(board_channel(7), b"hello")
     for inbox in inboxes:
-        assert await inbox.next() == ("taskflow:board:7", b"hello")
+        assert await inbox.next() == (board_channel(7), b"hello")
     for instance in brokers:
         await instance.disconnect()
 
@@ -98,24 +112,24 @@ async def test_redis_broker_resubscribes_after_client_kill_and_restart(
     redis_server: RedisServer,
 ) -> None:
     inbox = Inbox()
-    broker = RedisBroker(redis_server.url, backoff_max=0.2)
+    broker = RedisBroker(RedisTarget.from_url(redis_server.url), backoff_max=0.2)
     broker.set_handlers(on_message=inbox.on_message, on_reconnect=inbox.on_reconnect)
     await broker.connect()
     await wait_subscribed(broker)
-    await broker.subscribe("taskflow:board:9")
+    await broker.subscribe(board_channel(9))
     admin = Redis.from_url(redis_server.url)
     await admin.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
     await admin.aclose()
     await _until(lambda: inbox.reconnects >= 1)
     await wait_subscribed(broker)
-    await broker.publish("taskflow:board:9", b"after kill")
-    assert await inbox.next() == ("taskflow:board:9", b"after kill")
+    await broker.publish(board_channel(9), b"after kill")
+    assert await inbox.next() == (board_channel(9), b"after kill")
 
     await asyncio.get_running_loop().run_in_executor(None, redis_server.restart)
     await _until(lambda: inbox.reconnects >= 2, timeout=15)
     await wait_subscribed(broker)
-    await broker.publish("taskflow:board:9", b"after restart")
-    assert await inbox.next() == ("taskflow:board:9", b"after restart")
+    await broker.publish(board_channel(9), b"after restart")
+    assert await inbox.next() == (board_channel(9), b"after restart")
     await broker.disconnect()
 
 

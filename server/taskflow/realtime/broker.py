@@ -15,11 +15,13 @@ PUBLISH_TIMEOUT = 0.5  # seconds a publish may take before the sweep is left to 
 
 
 def board_channel(board_id: int) -> str:
-    return f"taskflow:board:{board_id}"
+    # The id in braces is a Redis Cluster hash tag: a board's channel and its presence key
+    # hash to one slot, so each board lives on one shard.
+    return f"taskflow:board:{{{board_id}}}"
 
 
 def board_of_channel(channel: str) -> int:
-    return int(channel.rsplit(":", 1)[1])
+    return int(channel.rsplit(":", 1)[1].strip("{}"))
 
 
 class Broker(Protocol):

@@ -1,4 +1,4 @@
-"""The Redis broker (`redis://`): pub/sub between replicas, reconnecting on its own."""
+"""The Redis broker (`redis://`, `redis+sentinel://`): pub/sub between replicas, reconnecting."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ import random
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from taskflow.realtime.broker import MessageHandler, ReconnectHandler
 from taskflow.realtime.broker_memory import _ignore_message, _ignore_reconnect
+from taskflow.redis_clients import RedisTarget, close_client
 
 log = logging.getLogger("taskflow.realtime")
 
@@ -26,16 +23,18 @@ class RedisBroker:
 
     The channels this replica wants are kept here, not only in Redis, so that after a lost
     connection (Redis restart, `CLIENT KILL TYPE pubsub`) the listener subscribes to all of them
-    again before it tells the hub to heal from the event log.
+    again before it tells the hub to heal from the event log. Behind Sentinel every new
+    connection asks for the current master, so after a failover the listener lands there.
     """
 
-    def __init__(self, url: str, *, backoff_max: float = 2.0) -> None:
-        self.url = url
+    def __init__(self, target: RedisTarget, *, backoff_max: float = 2.0) -> None:
+        self.target = target
         self.backoff_max = backoff_max
         self.channels: set[str] = set()
         self.on_message: MessageHandler = _ignore_message
         self.on_reconnect: ReconnectHandler = _ignore_reconnect
         self._publisher: Redis | None = None
+        self._subscriber: Redis | None = None
         self._pubsub: PubSub | None = None
         self._listener: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
@@ -44,14 +43,12 @@ class RedisBroker:
         self.on_message, self.on_reconnect = on_message, on_reconnect
 
     async def connect(self) -> None:
-        self._publisher = Redis.from_url(
-            self.url,
-            socket_timeout=1.0,
-            socket_connect_timeout=1.0,
-            health_check_interval=0,
-            # After a Redis restart the pooled connection is dead: retry once on a fresh one.
-            retry=Retry(NoBackoff(), 1),
-            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        publisher = self.target.client(timeout=1.0, health_check_interval=0)
+        assert isinstance(publisher, Redis), "redis+cluster:// has a broker of its own"
+        self._publisher = publisher
+        # Pub/sub connections come from a client of their own: its pool is reset after a loss.
+        self._subscriber = self.target.node_client(
+            socket_connect_timeout=1.0, health_check_interval=0
         )
         self._listener = asyncio.create_task(self._listen_forever())
 
@@ -61,8 +58,9 @@ class RedisBroker:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._listener
         await self._close_pubsub()
-        if self._publisher is not None:
-            await self._publisher.aclose()
+        for client in (self._subscriber, self._publisher):
+            if client is not None:
+                await close_client(client)
 
     async def subscribe(self, channel: str) -> None:
         self.channels.add(channel)
@@ -111,8 +109,8 @@ class RedisBroker:
             await asyncio.sleep(delay)
 
     async def _open_pubsub(self) -> None:
-        client = Redis.from_url(self.url, socket_connect_timeout=1.0, health_check_interval=0)
-        pubsub = client.pubsub(ignore_subscribe_messages=False)
+        assert self._subscriber is not None, "connect() first"
+        pubsub = self._subscriber.pubsub(ignore_subscribe_messages=False)
         self._pubsub = pubsub
         # A dedicated channel keeps the connection subscribed while no board is.
         wanted = set(self.channels)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 
 import orjson
-from redis.asyncio import Redis
 
 from taskflow.realtime.presence import UserRef
+from taskflow.redis_clients import RedisClient
 
 
 def _key(board_id: int) -> str:
-    return f"taskflow:presence:{board_id}"
+    return f"taskflow:presence:{{{board_id}}}"  # the board's hash tag, as its channel has
 
 
 class RedisPresence:
@@ -19,7 +19,7 @@ class RedisPresence:
 
     needs_refresh = True
 
-    def __init__(self, redis: Redis, *, replica_id: str, ttl: float) -> None:
+    def __init__(self, redis: RedisClient, *, replica_id: str, ttl: float) -> None:
         self.redis = redis
         self.replica_id = replica_id
         self.ttl = ttl

@@ -20,10 +20,10 @@ import time
 from collections import OrderedDict
 from typing import Protocol
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from taskflow.errors import RateLimited
+from taskflow.redis_clients import RedisClient
 
 log = logging.getLogger("taskflow.ratelimit")
 WINDOW_SECONDS = 60
@@ -100,7 +100,7 @@ _TAKE_BACK = (
 
 
 class RedisAttemptStore:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self.redis = redis
         self._take_back = redis.register_script(_TAKE_BACK)
 
