@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import socket
+from collections.abc import Sequence
 from pathlib import Path
 
 from devstack.paths import executable
@@ -28,10 +29,16 @@ class RedisServer(ServerProcess):
     """A redis-server on a fixed loopback port that keeps nothing on disk.
 
     The port survives stop/start/restart, so clients configured with its URL reconnect to it:
-    that is what fault tests need ("Redis went away and came back").
+    that is what fault tests need ("Redis went away and came back"). `extra_args` are more
+    redis-server options (cluster mode, --replicaof); the workdir is its --dir either way.
     """
 
-    def __init__(self, port: int | None = None, workdir: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        workdir: Path | None = None,
+        extra_args: Sequence[str] = (),
+    ) -> None:
         self.port = port if port is not None else free_port()
         self._use_workdir(workdir, "redis-")
         self.log_path = self.workdir / "redis.log"
@@ -43,6 +50,7 @@ class RedisServer(ServerProcess):
                 "--save", "",
                 "--appendonly", "no",
                 "--dir", str(self.workdir),
+                *extra_args,
             ],
             log_path=self.log_path,
             env=child_env(),
