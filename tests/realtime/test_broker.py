@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from devstack.redis_cluster import RedisClusterTopology
+from devstack.redis_sentinel import RedisSentinelTopology
 from redis.asyncio import Redis
 
 from devstack import RedisServer
-from devstack.redis_cluster import RedisClusterTopology
-from devstack.redis_sentinel import RedisSentinelTopology
 from taskflow.realtime.broker import Broker, board_channel
 from taskflow.realtime.broker_memory import MemoryBroker
 from taskflow.realtime.broker_redis import RedisBroker
@@ -92,7 +92,9 @@ async def test_delivers_once_per_subscribed_channel_in_order(broker: tuple[Broke
 
 
 @pytest.mark.parametrize("kind", ["redis", "cluster", "sentinel"])
-async def test_redis_fans_out_between_two_replicas(request: pytest.FixtureRequest, kind: str) -> None:
+async def test_redis_fans_out_between_two_replicas(
+    request: pytest.FixtureRequest, kind: str
+) -> None:
     inboxes = [Inbox(), Inbox()]
     brokers = [make_broker(request, kind) for _ in inboxes]
     for instance, inbox in zip(brokers, inboxes, strict=True):

@@ -1,7 +1,7 @@
 """The sign-in limiter (`services/ratelimit.py`): backoff per account and address, a ceiling per account
 that known addresses pass, the address limit first, and a bounded in-memory store. One body runs
-against the in-memory store and Redis; tests/reliability/test_authentication.py drives the same
-rules through the HTTP route."""
+against the in-memory store and Redis (one server, a cluster, Sentinel);
+tests/reliability/test_authentication.py drives the same rules through the HTTP route."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 from devstack.redis import ensure_redis
-from redis.asyncio import Redis
 
 from taskflow.errors import RateLimited
+from taskflow.redis_clients import RedisTarget, close_client
 from taskflow.services.ratelimit import (
     WINDOW_SECONDS,
     AttemptStore,
@@ -22,16 +22,21 @@ from taskflow.services.ratelimit import (
 )
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "cluster", "sentinel"])
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[AttemptStore]:
     if request.param == "memory":
         yield MemoryAttemptStore()
         return
-    redis = Redis.from_url(ensure_redis())
+    url = {
+        "redis": ensure_redis,
+        "cluster": lambda: request.getfixturevalue("redis_cluster").url,
+        "sentinel": lambda: request.getfixturevalue("redis_sentinel").url,
+    }[request.param]()
+    redis = RedisTarget.from_url(url).client(timeout=2.0)
     try:
         yield RedisAttemptStore(redis)
     finally:
-        await redis.aclose()
+        await close_client(redis)
 
 
 def name() -> str:

@@ -131,8 +131,24 @@ class RedisClusterBroker:
                 await asyncio.sleep(delay)
                 continue
             attempt, self._failing = 0, False
-            if message is not None and message["type"] == "smessage":
-                await self.on_message(message["channel"].decode(), message["data"])
+            if message is None:
+                continue
+            channel = message["channel"].decode()
+            if message["type"] == "smessage":
+                await self.on_message(channel, message["data"])
+            elif message["type"] == "sunsubscribe" and channel in self.channels:
+                await self._moved(channel)
+
+    async def _moved(self, channel: str) -> None:
+        """The server dropped a channel we want: its slot moved to another master.
+
+        Subscribing again sends SSUBSCRIBE where the slot map says; a master that no longer
+        owns the slot answers MOVED, and redis-py re-routes the channel to the new owner.
+        The slot map is refreshed too, which heals what was published meanwhile.
+        """
+        log.info("redis cluster moved %s to another shard; subscribing there", channel)
+        self._subscribed.discard(channel)
+        await self._repair_topology()
 
     async def _repair_topology(self) -> None:
         """Ask the cluster for its slot map now, at most once a second.
