@@ -75,8 +75,9 @@ lock:
 	$(COMPILE) --upgrade --extra test --extra bench -o $(DEV_LOCK) pyproject.toml
 	$(COMPILE) --upgrade -c $(DEV_LOCK) -o $(RUNTIME_LOCK) pyproject.toml
 
+# REDIS=cluster or REDIS=sentinel runs that Redis topology instead of one server.
 stack: $(DEV_STAMP) system-deps
-	PORT=$${PORT_STACK:-$${PORT:-8080}} $(BIN)/python -m devstack
+	PORT=$${PORT_STACK:-$${PORT:-8080}} $(BIN)/python -m devstack $(if $(REDIS),--redis $(REDIS))
 
 # Issue 14's figures on the server as `make run` ships it; BENCH_ARGS=--quick (~3 min) or
 # --tuned (the earlier lifted-limit configuration), see bench/README.md.

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from devstack.paths import REPO_ROOT
-from devstack.stack import Stack, StackOptions
+from devstack.stack import REDIS_TOPOLOGIES, Stack, StackOptions
 from devstack.waiting import StartupError, log_tail
 
 STACK_DATABASE = "taskflow_stack"
@@ -28,6 +28,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--database", default=STACK_DATABASE, help="kept between runs")
+    parser.add_argument(
+        "--redis",
+        choices=REDIS_TOPOLOGIES,
+        default="single",
+        help="single: the server on :6379 or a throwaway one; cluster, sentinel: run that topology",
+    )
     parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "info"))
     parser.add_argument("--workdir", type=Path, default=STACK_WORKDIR, help="logs, nginx files")
     return parser.parse_args(argv)
@@ -40,11 +46,36 @@ def describe(stack: Stack, seconds: float) -> str:
     lines += [
         f"  database   {stack.database_url}",
         f"  redis      {stack.redis_url}",
+        *redis_topology_lines(stack),
         f"  mongodb    {stack.mongodb_uri} (db {stack.env['MONGODB_DATABASE']})",
         f"  nginx logs {stack.nginx.log_dir}",
         "Ctrl-C or SIGTERM stops everything started here.",
     ]
     return "\n".join(lines)
+
+
+def redis_topology_lines(stack: Stack) -> list[str]:
+    """What runs behind the Redis URL, when it is more than one server."""
+    indent = " " * 13
+    if stack.redis_cluster is not None:
+        cluster = stack.redis_cluster
+        masters = cluster.masters()
+        replicas = [node for node in cluster.nodes if node not in masters]
+        return [
+            f"{indent}cluster: masters {', '.join(n.address for n in masters)}",
+            f"{indent}         replicas {', '.join(n.address for n in replicas)}",
+            f"{indent}         logs {cluster.workdir}",
+        ]
+    if stack.redis_sentinel is not None:
+        sentinel = stack.redis_sentinel
+        master = sentinel.master()
+        standby = [server.address for server in sentinel.servers if server is not master]
+        return [
+            f"{indent}sentinel: service {sentinel.service_name}, master {master.address}, "
+            f"replica {', '.join(standby)}",
+            f"{indent}          logs {sentinel.workdir}",
+        ]
+    return []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         nginx_port=args.port,
         replicas=args.replicas,
         database=args.database,
+        redis_topology=args.redis,
         mongodb_database="taskflow",
         own_redis=False,
         environment="development",

@@ -6,13 +6,29 @@ import atexit
 import socket
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Literal
 
+import redis
 from devstack.paths import executable
 from devstack.ports import LOOPBACK, free_port
 from devstack.process import ManagedProcess, ServerProcess, child_env
 from devstack.waiting import StartupError, wait_until
 
 DEFAULT_REDIS_PORT = 6379
+# For servers with replicas: a full sync goes straight over the socket, at once (not after the
+# default 5 s wait for more replicas), and never through an RDB file on disk.
+DISKLESS_REPLICATION = (
+    "--repl-diskless-sync", "yes",
+    "--repl-diskless-sync-delay", "0",
+    "--repl-diskless-load", "swapdb",
+)  # fmt: skip
+
+
+def redis_client(port: int) -> redis.Redis:
+    """A client for devstack's own checks on 127.0.0.1:`port`: replies as str, short timeouts."""
+    return redis.Redis(
+        host=LOOPBACK, port=port, decode_responses=True, socket_timeout=2, socket_connect_timeout=1
+    )
 
 
 def redis_answers(port: int, host: str = LOOPBACK, timeout: float = 0.5) -> bool:
@@ -55,10 +71,27 @@ class RedisServer(ServerProcess):
             log_path=self.log_path,
             env=child_env(),
         )  # fmt: skip
+        self._checks: redis.Redis | None = None
 
     @property
     def url(self) -> str:
         return f"redis://{LOOPBACK}:{self.port}/0"
+
+    @property
+    def address(self) -> str:
+        return f"{LOOPBACK}:{self.port}"
+
+    def command(self, *args: str | int) -> Any:
+        """One command to this server, on a connection kept for these checks."""
+        return self._client().execute_command(*args)  # type: ignore[no-untyped-call]
+
+    def role(self) -> Literal["master", "replica"]:
+        """What the server itself says now (ROLE)."""
+        return "master" if self.command("ROLE")[0] == "master" else "replica"
+
+    def replication_info(self) -> dict[str, str]:
+        """INFO replication (redis-py parses INFO into a dict)."""
+        return {key: str(value) for key, value in self.command("INFO", "replication").items()}
 
     def start(self, timeout: float = 10.0) -> None:
         if redis_answers(self.port):
@@ -70,6 +103,24 @@ class RedisServer(ServerProcess):
             timeout=timeout,
             process=self._process,
         )
+
+    def stop(self) -> None:
+        self._disconnect()
+        super().stop()
+
+    def kill(self) -> None:
+        self._disconnect()
+        super().kill()
+
+    def _client(self) -> redis.Redis:
+        if self._checks is None:
+            self._checks = redis_client(self.port)
+        return self._checks
+
+    def _disconnect(self) -> None:
+        if self._checks is not None:
+            self._checks.close()
+            self._checks = None
 
 
 def ensure_redis() -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
 
 from redis.crc import key_slot as crc16_slot
 
@@ -19,7 +18,7 @@ import redis
 from devstack.paths import executable
 from devstack.ports import LOOPBACK, free_port
 from devstack.process import Lifecycle
-from devstack.redis import RedisServer
+from devstack.redis import DISKLESS_REPLICATION, RedisServer
 from devstack.waiting import StartupError, time_scale, wait_until
 
 SLOTS = 16384
@@ -87,36 +86,14 @@ class ClusterNode(RedisServer):
                 # Not port + 10000, the default: that is past 65535 for a high free port.
                 "--cluster-port", str(bus_port),
                 "--cluster-node-timeout", str(NODE_TIMEOUT_MS),
-                # A replica's full sync straight over the socket, at once, without an RDB file.
-                "--repl-diskless-sync", "yes",
-                "--repl-diskless-sync-delay", "0",
-                "--repl-diskless-load", "swapdb",
+                *DISKLESS_REPLICATION,
             ],
         )  # fmt: skip
         self.node_id = ""
-        self._client = redis.Redis(
-            host=LOOPBACK,
-            port=port,
-            decode_responses=True,
-            socket_timeout=2,
-            socket_connect_timeout=1,
-        )
-
-    @property
-    def address(self) -> str:
-        return f"{LOOPBACK}:{self.port}"
-
-    def command(self, *args: str | int) -> Any:
-        """One command to this node alone (no redirections followed)."""
-        return self._client.execute_command(*args)  # type: ignore[no-untyped-call]
 
     def start(self, timeout: float = 10.0) -> None:
         super().start(timeout)
         self.node_id = str(self.command("CLUSTER", "MYID"))
-
-    def role(self) -> Literal["master", "replica"]:
-        """What the node itself says now (ROLE)."""
-        return "master" if self.command("ROLE")[0] == "master" else "replica"
 
     def views(self) -> list[NodeView]:
         return parse_cluster_nodes(str(self.command("CLUSTER", "NODES")))
@@ -125,18 +102,6 @@ class ClusterNode(RedisServer):
         text = str(self.command("CLUSTER", "INFO"))
         pairs = (line.split(":", 1) for line in text.splitlines() if ":" in line)
         return {key: value for key, value in pairs}
-
-    def replication_info(self) -> dict[str, str]:
-        """INFO replication (redis-py parses INFO itself, so not through `command`)."""
-        return {key: str(value) for key, value in self.command("INFO", "replication").items()}
-
-    def stop(self) -> None:
-        self._client.connection_pool.disconnect()
-        super().stop()
-
-    def kill(self) -> None:
-        self._client.connection_pool.disconnect()
-        super().kill()
 
 
 class RedisClusterTopology(Lifecycle):

@@ -1,5 +1,7 @@
 """The whole topology on loopback: PostgreSQL, Redis, a MongoDB wire server, N replicas, Nginx.
 
+Redis is one server, or a Redis Cluster or a Sentinel topology (StackOptions.redis_topology).
+
 Used by `python -m devstack` (make stack) and by the cluster tests as a context manager:
 
     with Stack(StackOptions(replicas=2)) as stack:
@@ -14,6 +16,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from websockets.sync.client import connect
 
@@ -24,11 +27,17 @@ from devstack.ports import LOOPBACK, port_accepts
 from devstack.postgres import create_database, drop_database, ensure_postgres
 from devstack.process import Lifecycle
 from devstack.redis import RedisServer, ensure_redis
+from devstack.redis_cluster import RedisClusterTopology
+from devstack.redis_sentinel import RedisSentinelTopology
 from devstack.replica import Replica
 from devstack.taskflow_cli import run_migrations
 from devstack.waiting import wait_until
 
 DEFAULT_MONGO_PORT = 27017
+# single: one redis-server (redis://); cluster: three masters and three replicas
+# (redis+cluster://); sentinel: master, replica and three sentinels (redis+sentinel://).
+RedisTopologyName = Literal["single", "cluster", "sentinel"]
+REDIS_TOPOLOGIES: tuple[RedisTopologyName, ...] = ("single", "cluster", "sentinel")
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,9 @@ class StackOptions:
     own_redis: bool = True
     # False: REDIS_URL / MONGODB_URI stay empty (in-process broker, activity in SQL).
     use_redis: bool = True
+    # Not "single": the stack runs its own cluster or sentinel topology whatever `own_redis`
+    # says, and exposes it (redis_cluster, redis_sentinel) for fault tests.
+    redis_topology: RedisTopologyName = "single"
     use_mongo: bool = True
     # A MongoDB wire server of the stack's own instead of reusing one on :27017.
     own_mongo: bool = False
@@ -68,6 +80,8 @@ class Stack(Lifecycle):
         self.redis_url = ""
         self.mongodb_uri = ""
         self.redis_server: RedisServer | None = None
+        self.redis_cluster: RedisClusterTopology | None = None
+        self.redis_sentinel: RedisSentinelTopology | None = None
         self.mongo_server: MongoWireServer | None = None
         self.replicas: list[Replica] = []
         self.nginx: NginxServer | None = None
@@ -130,12 +144,7 @@ class Stack(Lifecycle):
         self._drop_database_at_stop = opts.database is None
         self.database_url = create_database(server, opts.database, reuse=opts.database is not None)
         if opts.use_redis:
-            if opts.own_redis:
-                self.redis_server = RedisServer(workdir=self.workdir / "redis")
-                self.redis_server.start()
-                self.redis_url = self.redis_server.url
-            else:
-                self.redis_url = ensure_redis()
+            self._start_redis_topology()
         if opts.use_mongo:
             reuse = f"mongodb://{LOOPBACK}:{DEFAULT_MONGO_PORT}"
             if not opts.own_mongo and port_accepts(DEFAULT_MONGO_PORT) and mongo_answers(reuse):
@@ -144,6 +153,24 @@ class Stack(Lifecycle):
                 self.mongo_server = MongoWireServer(workdir=self.workdir / "mongo")
                 self.mongo_server.start()
                 self.mongodb_uri = self.mongo_server.url
+
+    def _start_redis_topology(self) -> None:
+        """Start the Redis of `options.redis_topology` (or find :6379) and set `redis_url`."""
+        topology = self.options.redis_topology
+        if topology == "cluster":
+            self.redis_cluster = RedisClusterTopology(self.workdir / "redis-cluster")
+            self.redis_cluster.start()
+            self.redis_url = self.redis_cluster.url
+        elif topology == "sentinel":
+            self.redis_sentinel = RedisSentinelTopology(self.workdir / "redis-sentinel")
+            self.redis_sentinel.start()
+            self.redis_url = self.redis_sentinel.url
+        elif self.options.own_redis:
+            self.redis_server = RedisServer(workdir=self.workdir / "redis")
+            self.redis_server.start()
+            self.redis_url = self.redis_server.url
+        else:
+            self.redis_url = ensure_redis()
 
     def _start_replicas(self) -> None:
         for number in range(1, self.options.replicas + 1):
@@ -165,8 +192,9 @@ class Stack(Lifecycle):
             replica.stop()
         if self.mongo_server is not None:
             self.mongo_server.stop()
-        if self.redis_server is not None:
-            self.redis_server.stop()
+        for backend in (self.redis_server, self.redis_cluster, self.redis_sentinel):
+            if backend is not None:
+                backend.stop()
         if self._drop_database_at_stop and self.database_url:
             drop_database(self.database_url)
             self._drop_database_at_stop = False
@@ -247,6 +275,9 @@ class Stack(Lifecycle):
             paths["nginx-error"] = self.nginx.error_log
         if self.redis_server is not None:
             paths["redis"] = self.redis_server.log_path
+        for topology in (self.redis_cluster, self.redis_sentinel):
+            if topology is not None:
+                paths.update(topology.log_paths())
         if self.mongo_server is not None:
             paths["mongo"] = self.mongo_server.log_path
         return paths
@@ -266,7 +297,10 @@ class Stack(Lifecycle):
 
     def _own_redis(self) -> RedisServer:
         if self.redis_server is None:
-            raise RuntimeError("this stack reuses a shared Redis; use StackOptions(own_redis=True)")
+            raise RuntimeError(
+                "this stack has no single Redis of its own: use StackOptions(own_redis=True), "
+                "or the faults of stack.redis_cluster / stack.redis_sentinel"
+            )
         return self.redis_server
 
     def _own_mongo(self) -> MongoWireServer:
