@@ -8,6 +8,8 @@ import logging
 import random
 
 from redis.asyncio.cluster import ClusterPubSub, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.event import (
     AsyncAfterSlotsCacheRefreshEvent,
     AsyncEventListenerInterface,
@@ -58,7 +60,13 @@ class RedisClusterBroker:
     async def connect(self) -> None:
         dispatcher = EventDispatcher()
         dispatcher.register_listeners({AsyncAfterSlotsCacheRefreshEvent: [_Topology(self)]})
-        cluster = self.target.client(timeout=1.0, event_dispatcher=dispatcher)
+        cluster = self.target.client(
+            timeout=1.0,
+            event_dispatcher=dispatcher,
+            # A publish to a master that is failing over fails at once instead of backing off
+            # for seconds under the request that made it: the sweep delivers that event.
+            retry=Retry(NoBackoff(), 1),
+        )
         assert isinstance(cluster, RedisCluster)
         self._cluster = cluster
         self._pubsub = cluster.pubsub()
