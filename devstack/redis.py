@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import atexit
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +29,19 @@ def redis_client(port: int) -> redis.Redis:
     return redis.Redis(
         host=LOOPBACK, port=port, decode_responses=True, socket_timeout=2, socket_connect_timeout=1
     )
+
+
+def false_on_redis_error(ready: Callable[[], bool]) -> Callable[[], bool]:
+    """`ready`, answering False while a server or sentinel cannot answer (still starting,
+    or being failed over) instead of ending the wait."""
+
+    def check() -> bool:
+        try:
+            return ready()
+        except redis.RedisError:
+            return False
+
+    return check
 
 
 def redis_answers(port: int, host: str = LOOPBACK, timeout: float = 0.5) -> bool:

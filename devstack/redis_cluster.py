@@ -1,9 +1,11 @@
 """Redis Cluster on loopback: three masters with a replica each, for failover and resharding tests.
 
-with RedisClusterTopology() as cluster:
-    dead = cluster.kill_master_of_slot(cluster.key_slot("board:1"))
-    promoted = cluster.wait_for_failover(cluster.key_slot("board:1"))
-    cluster.restart_node(dead)  # rejoins as a replica of `promoted`
+Used by the server's cluster tests and by `make stack REDIS=cluster`:
+
+    with RedisClusterTopology() as cluster:
+        dead = cluster.kill_master_of_slot(cluster.key_slot("board:1"))
+        promoted = cluster.wait_for_failover(cluster.key_slot("board:1"))
+        cluster.restart_node(dead)  # rejoins as a replica of `promoted`
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import redis
 from devstack.paths import executable
 from devstack.ports import LOOPBACK, free_port
 from devstack.process import Lifecycle
-from devstack.redis import DISKLESS_REPLICATION, RedisServer
+from devstack.redis import DISKLESS_REPLICATION, RedisServer, false_on_redis_error
 from devstack.waiting import StartupError, time_scale, wait_until
 
 SLOTS = 16384
@@ -231,7 +233,11 @@ class RedisClusterTopology(Lifecycle):
                     return False
             return True
 
-        wait_until(caught_up, what="redis cluster: replicas caught up", timeout=timeout)
+        wait_until(
+            false_on_redis_error(caught_up),
+            what="redis cluster: replicas caught up",
+            timeout=timeout,
+        )
 
     def kill_master_of_slot(self, slot: int) -> ClusterNode:
         """SIGKILL the master serving `slot`; returns it (for `restart_node`). Writes its
@@ -276,7 +282,9 @@ class RedisClusterTopology(Lifecycle):
         for node in (to_master, source, *others):
             node.command("CLUSTER", "SETSLOT", slot, "NODE", to_master.node_id)
         wait_until(
-            lambda: self.health_problem() is None and self.master_for_slot(slot) is to_master,
+            false_on_redis_error(
+                lambda: self.health_problem() is None and self.master_for_slot(slot) is to_master
+            ),
             what=f"redis cluster: every node seeing slot {slot} on {to_master.address}",
             timeout=timeout,
         )

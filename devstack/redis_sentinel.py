@@ -1,9 +1,11 @@
 """Redis Sentinel on loopback: a master, its replica and three sentinels watching them.
 
-with RedisSentinelTopology() as sentinel:
-    old = sentinel.kill_master()
-    new = sentinel.wait_for_failover(old)
-    sentinel.restart_old_master()  # back as a replica of `new`
+Used by the server's sentinel tests and by `make stack REDIS=sentinel`:
+
+    with RedisSentinelTopology() as sentinel:
+        old = sentinel.kill_master()
+        new = sentinel.wait_for_failover(old)
+        sentinel.restart_old_master()  # back as a replica of `new`
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ import redis
 from devstack.paths import executable
 from devstack.ports import LOOPBACK, free_port
 from devstack.process import Lifecycle, ManagedProcess, ServerProcess, child_env
-from devstack.redis import DISKLESS_REPLICATION, RedisServer, redis_answers, redis_client
+from devstack.redis import (
+    DISKLESS_REPLICATION,
+    RedisServer,
+    false_on_redis_error,
+    redis_answers,
+    redis_client,
+)
 from devstack.waiting import StartupError, wait_until
 
 SERVICE = "taskflow"
@@ -139,7 +147,7 @@ class RedisSentinelTopology(Lifecycle):
             if not sentinel.running:
                 sentinel.start()
         wait_until(
-            self._sentinels_ready,
+            false_on_redis_error(self._sentinels_ready),
             what="redis sentinels knowing the replica and each other",
             timeout=timeout,
         )
@@ -201,7 +209,7 @@ class RedisSentinelTopology(Lifecycle):
                 if s is not master and s.running
             )
 
-        wait_until(caught_up, what="redis replica caught up", timeout=timeout)
+        wait_until(false_on_redis_error(caught_up), what="redis replica caught up", timeout=timeout)
 
     def kill_master(self) -> int:
         """SIGKILL the master; returns its port (for `wait_for_failover`). Writes the replica
@@ -222,7 +230,11 @@ class RedisSentinelTopology(Lifecycle):
             found[:] = ports
             return self._by_port(found[0]).role() == "master"
 
-        wait_until(promoted, what=f"sentinel failover away from port {old_port}", timeout=timeout)
+        wait_until(
+            false_on_redis_error(promoted),
+            what=f"sentinel failover away from port {old_port}",
+            timeout=timeout,
+        )
         return found[0]
 
     def restart_old_master(self, timeout: float = 30.0) -> None:
@@ -238,7 +250,9 @@ class RedisSentinelTopology(Lifecycle):
         old, self._killed = self._killed, None
         old.start()
         wait_until(
-            lambda: old.role() == "replica" and self._replica_linked(self.master()),
+            false_on_redis_error(
+                lambda: old.role() == "replica" and self._replica_linked(self.master())
+            ),
             what=f"old master {old.address} reconfigured as a replica",
             timeout=timeout,
         )

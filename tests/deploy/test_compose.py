@@ -343,3 +343,98 @@ def test_operations_pages_are_open_to_the_compose_network_but_not_its_gateway() 
     assert ("allow", "127.0.0.1") in decided
     for _, network in decided:
         assert ipaddress.ip_network(network).is_private, f"{network} is not internal"
+
+
+# -- optional Redis topologies (profiles redis-cluster and redis-sentinel, issue 17) --------------
+
+DEFAULT_SERVICES = {"postgres", "mongodb", "redis", "migrate", "server", "nginx"}
+CLUSTER_NODES = [f"redis-node-{n}" for n in range(1, 7)]
+SENTINELS = [f"redis-sentinel-{n}" for n in range(1, 4)]
+
+
+def profiled(profile: str) -> dict[str, dict[str, Any]]:
+    return {
+        name: svc
+        for name, svc in compose()["services"].items()
+        if profile in svc.get("profiles", [])
+    }
+
+
+def option(command: list[str], name: str) -> str:
+    return command[command.index(name) + 1]
+
+
+def test_without_a_profile_compose_runs_exactly_the_default_services() -> None:
+    unprofiled = {name for name, svc in compose()["services"].items() if not svc.get("profiles")}
+    assert unprofiled == DEFAULT_SERVICES
+    assert set(profiled("redis-cluster")) == {*CLUSTER_NODES, "redis-cluster-init"}
+    assert set(profiled("redis-sentinel")) == {
+        "redis-sentinel-master",
+        "redis-sentinel-replica",
+        *SENTINELS,
+    }
+    for name in DEFAULT_SERVICES:
+        assert not set(service(name).get("depends_on", {})) - DEFAULT_SERVICES, name
+
+
+def test_cluster_nodes_require_the_password_and_are_joined_once_with_a_replica_each() -> None:
+    password = operator_secrets()["TASKFLOW_REDIS_PASSWORD"]
+    for name in CLUSTER_NODES:
+        node = service(name)
+        command = node["command"]
+        assert node["image"] == "redis:7" and command[0] == "redis-server"
+        assert option(command, "--cluster-enabled") == "yes"
+        assert option(command, "--requirepass") == option(command, "--masterauth") == password
+        assert effective_env(node)["REDISCLI_AUTH"] == password
+        assert "PONG" in node["healthcheck"]["test"][1] and password not in str(node["healthcheck"])
+    init = service("redis-cluster-init")
+    assert init["restart"] == "no" and init["image"] == "redis:7"
+    assert {n: d["condition"] for n, d in init["depends_on"].items()} == dict.fromkeys(
+        CLUSTER_NODES, "service_healthy"
+    )
+    script = init["command"][-1]
+    assert "--cluster create" in script and "--cluster-replicas 1" in script
+    assert "--cluster-yes" in script and "for n in 1 2 3 4 5 6" in script
+    assert password not in script and effective_env(init)["REDISCLI_AUTH"] == password
+
+
+def test_sentinels_watch_a_password_protected_master_and_its_replica() -> None:
+    password = operator_secrets()["TASKFLOW_REDIS_PASSWORD"]
+    for name in ("redis-sentinel-master", "redis-sentinel-replica"):
+        command = service(name)["command"]
+        assert option(command, "--requirepass") == option(command, "--masterauth") == password
+        assert effective_env(service(name))["REDISCLI_AUTH"] == password
+    replica = service("redis-sentinel-replica")
+    assert option(replica["command"], "--replicaof") == "redis-sentinel-master"
+    assert replica["depends_on"]["redis-sentinel-master"]["condition"] == "service_healthy"
+    for name in SENTINELS:
+        sentinel = service(name)
+        script = sentinel["command"][-1]
+        monitor = re.search(r"sentinel monitor (\S+) (\S+) (\d+) (\d+)", script)
+        assert monitor is not None, script
+        service_name, host, port, quorum = monitor.groups()
+        assert (service_name, host, port) == ("taskflow", "redis-sentinel-master", "6379")
+        assert len(SENTINELS) // 2 < int(quorum) <= len(SENTINELS)
+        # The password reaches the config file through the environment, not the command line.
+        assert "sentinel auth-pass taskflow $REDIS_PASSWORD" in script
+        assert password not in script
+        assert effective_env(sentinel)["REDIS_PASSWORD"] == password
+        assert "redis-server /data/sentinel.conf --sentinel" in script
+        assert "26379" in sentinel["healthcheck"]["test"][1]
+
+
+def test_the_documented_redis_urls_name_the_profiles_services() -> None:
+    urls = re.findall(r"#\s+REDIS_URL=(\S+)", COMPOSE_FILE.read_text())
+    expected = {
+        "redis+cluster": (CLUSTER_NODES[:3], 6379),
+        "redis+sentinel": (SENTINELS, 26379),
+    }
+    assert sorted(url.partition("://")[0] for url in urls) == sorted(expected)
+    for url in urls:
+        scheme, _, rest = url.partition("://")
+        userinfo, _, hosts = rest.partition("/")[0].rpartition("@")
+        assert userinfo == ":PASSWORD"
+        names, port = expected[scheme]
+        assert hosts.split(",") == [f"{name}:{port}" for name in names]
+        if scheme == "redis+sentinel":
+            assert url.endswith("/taskflow")
