@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
+from devstack.ports import free_port
 from devstack.redis_cluster import ClusterNode, RedisClusterTopology
 
 from taskflow.realtime.broker import board_channel
@@ -182,3 +183,16 @@ async def test_a_migrated_slot_is_delivered_from_its_new_master(
     print(
         f"cluster slot migration: the board's channel delivered {back_after:.2f} s after the move"
     )
+
+
+async def test_an_unreachable_cluster_is_waited_for_not_fatal() -> None:
+    """A replica starts while the cluster is down: subscribing does not fail, readiness does."""
+    broker = RedisClusterBroker(RedisTarget.from_url(f"redis+cluster://127.0.0.1:{free_port()}"))
+    await broker.connect()
+    try:
+        await broker.subscribe(board_channel(1))
+        with pytest.raises(Exception, match=r"cannot be connected|Connect|refused"):
+            await broker.ping()
+        assert broker.channels == {board_channel(1)}
+    finally:
+        await broker.disconnect()

@@ -15,7 +15,7 @@ from redis.event import (
     AsyncEventListenerInterface,
     EventDispatcher,
 )
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from taskflow.realtime.broker import MessageHandler, ReconnectHandler
 from taskflow.realtime.broker_memory import _ignore_message, _ignore_reconnect
@@ -26,6 +26,8 @@ log = logging.getLogger("taskflow.realtime")
 # redis-py reads the shards' connections in turn, each for its share of this wait, so it bounds
 # how long a message can sit on one shard while the reader waits on another.
 POLL_SECONDS = 0.01
+# What an unreachable cluster raises; RedisClusterException is not a RedisError.
+UNREACHABLE = (RedisError, RedisClusterException, OSError)
 
 
 class RedisClusterBroker:
@@ -87,13 +89,14 @@ class RedisClusterBroker:
 
     async def subscribe(self, channel: str) -> None:
         self.channels.add(channel)
-        await self._subscribe_missing()
+        with contextlib.suppress(*UNREACHABLE):  # the reader subscribes it once it can
+            await self._subscribe_missing()
 
     async def unsubscribe(self, channel: str) -> None:
         self.channels.discard(channel)
         if self._pubsub is not None and channel in self._subscribed:
             self._subscribed.discard(channel)
-            with contextlib.suppress(RedisError, OSError):
+            with contextlib.suppress(*UNREACHABLE):
                 await self._pubsub.sunsubscribe(channel)
 
     async def publish(self, channel: str, message: bytes) -> None:
@@ -107,15 +110,11 @@ class RedisClusterBroker:
             raise ConnectionError("redis cluster pub/sub is not subscribed to every channel")
 
     async def _subscribe_missing(self) -> None:
-        """SSUBSCRIBE what is wanted and not yet subscribed; a failure is retried by the reader."""
+        """SSUBSCRIBE what is wanted and not subscribed yet."""
         missing = self.channels - self._subscribed
         if self._pubsub is None or not missing:
             return
-        try:
-            await self._pubsub.ssubscribe(*missing)
-        except (RedisError, OSError) as exc:
-            log.warning("ssubscribe of %d channels failed (will retry): %s", len(missing), exc)
-            return
+        await self._pubsub.ssubscribe(*missing)
         self._subscribed |= missing
 
     async def _listen_forever(self) -> None:
@@ -127,10 +126,10 @@ class RedisClusterBroker:
                 message = await self._pubsub.get_sharded_message(timeout=POLL_SECONDS)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # every shard this replica listens to failed
+            except Exception as exc:  # the cluster, or every shard this replica listens to, failed
                 now = asyncio.get_running_loop().time()
                 if now >= self._next_warning:  # once per outage, not once per poll
-                    log.warning("redis cluster pub/sub failed on every shard: %s", exc)
+                    log.warning("redis cluster pub/sub unavailable (retrying): %s", exc)
                 self._next_warning = now + 10.0
                 self._failing = True
                 await self._repair_topology()
