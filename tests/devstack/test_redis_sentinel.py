@@ -10,6 +10,7 @@ from devstack.ports import port_accepts
 from devstack.redis_sentinel import RedisSentinelTopology
 from redis.sentinel import Sentinel
 
+from redis import Redis
 from tests.conftest import TIMEOUT_UNIT
 
 
@@ -30,6 +31,13 @@ def sentinel_for(url: str) -> tuple[Sentinel, str]:
     return Sentinel(sentinels, socket_timeout=2), service
 
 
+def close(sentinel: Sentinel, master: Redis) -> None:
+    """The master's connections and the sentinels' (`master.close()` leaves those open)."""
+    master.close()
+    for node in sentinel.sentinels:
+        node.close()
+
+
 def test_sentinels_name_the_master_and_clients_find_it(topology: RedisSentinelTopology) -> None:
     first, replica = topology.servers
     addresses = ",".join(f"127.0.0.1:{s.port}" for s in topology.sentinels)
@@ -45,7 +53,7 @@ def test_sentinels_name_the_master_and_clients_find_it(topology: RedisSentinelTo
         topology.wait_replicated()
         assert replica.command("GET", "board:1") == "hello"
     finally:
-        master.close()
+        close(sentinel, master)
 
 
 def test_nothing_is_left_behind_but_sentinel_configs() -> None:
@@ -86,4 +94,4 @@ def test_a_killed_master_fails_over_and_comes_back_as_a_replica(
         assert old.command("GET", "board:2") == "after the crash"
         assert topology.master_port() == new_port
     finally:
-        master.close()
+        close(sentinel, master)

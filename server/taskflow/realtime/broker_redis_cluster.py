@@ -71,6 +71,11 @@ class RedisClusterBroker:
         )
         assert isinstance(cluster, RedisCluster)
         self._cluster = cluster
+        # Learn the slot map now, unhurried: a first publish would otherwise do it under the
+        # hub's publish timeout, and on a slow machine be cancelled before it ever finished.
+        # An unreachable cluster is not fatal; the reader keeps trying.
+        with contextlib.suppress(*UNREACHABLE):
+            await cluster.initialize()
         self._pubsub = cluster.pubsub()
         self._listener = asyncio.create_task(self._listen_forever())
 
