@@ -62,6 +62,7 @@ def summary_line(result: ScenarioResult) -> str:
     verdicts = ", ".join(
         f"{check.metric}: TaskFlow {check.taskflow}"
         + (f" vs ceiling {check.ceiling}" if check.ceiling is not None else "")
+        + (f" (ratio {check.ratio})" if check.ceiling is None and check.ratio is not None else "")
         + (" [reported]" if check.informational else f" [{'PASS' if check.passed else 'FAIL'}]")
         for check in result.checks
     )

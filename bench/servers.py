@@ -7,7 +7,8 @@
 Every TaskFlow server runs in one of two configurations: `shipped` (as `make run` starts it, the
 default) or `tuned` (`--tuned`: quieter logs, per-user limits lifted).
 - `TaskFlowSplit`: a writer replica and a socket replica on one PostgreSQL and Redis.
-- `TaskFlowCluster`: devstack's Stack (PostgreSQL, its own Redis, two replicas, Nginx) for S4.
+- `TaskFlowCluster`: devstack's Stack (PostgreSQL, two replicas, Nginx) for S4, on its own
+  Redis: one server (`redis://`) or a Redis Cluster of three shards (`redis+cluster://`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from devstack.ports import OnLoopback, free_port, port_accepts
 from devstack.postgres import create_database, drop_database, ensure_postgres
 from devstack.process import Lifecycle, ManagedProcess, ServerProcess, child_env
 from devstack.redis import RedisServer
+from devstack.stack import RedisTopologyName
 from devstack.taskflow_cli import run_migrations
 from devstack.waiting import wait_until
 
@@ -224,18 +226,33 @@ class TaskFlowSplit(Lifecycle):
             self.database_url = ""
 
 
+def stack_subject_name(redis: RedisTopologyName) -> str:
+    """ "taskflow" on one Redis (as S4 always named it), else the topology in brackets."""
+    return "taskflow" if redis == "single" else f"taskflow (Redis {redis.title()})"
+
+
 class TaskFlowCluster(Lifecycle):
-    """PostgreSQL + Redis + two replicas + Nginx; clients go through Nginx."""
+    """PostgreSQL + Redis + two replicas + Nginx; clients go through Nginx.
 
-    name = "taskflow"
+    `redis`: devstack's topology behind REDIS_URL, one server or a Redis Cluster (three
+    masters, three replicas); the subject's name says which, so both can share a table.
+    """
 
-    def __init__(self, replicas: int = 2, configuration: Configuration = "shipped") -> None:
+    def __init__(
+        self,
+        replicas: int = 2,
+        configuration: Configuration = "shipped",
+        *,
+        redis: RedisTopologyName = "single",
+    ) -> None:
         self._use_workdir(None, "bench-cluster-")
+        self.name = stack_subject_name(redis)
         env = ENVIRONMENTS[configuration]
         self.stack = Stack(
             StackOptions(
                 replicas=replicas,
                 own_redis=True,
+                redis_topology=redis,
                 use_mongo=False,
                 environment="development",
                 log_level=env["LOG_LEVEL"],
@@ -243,6 +260,7 @@ class TaskFlowCluster(Lifecycle):
                 workdir=self.workdir / "stack",
             )
         )
+        self.redis_pids: list[int] = []
 
     @property
     def url(self) -> str:
@@ -258,6 +276,19 @@ class TaskFlowCluster(Lifecycle):
 
     def start(self) -> None:
         self.stack.start()
+        self.redis_pids = [
+            int(server.command("INFO", "server")["process_id"]) for server in self._redis_servers()
+        ]
 
     def stop(self) -> None:
         self.stack.stop()
+
+    def _redis_servers(self) -> list[RedisServer]:
+        """Every redis-server behind REDIS_URL (replicas too: a cluster's carry their shard's
+        sharded pub/sub messages as well)."""
+        stack = self.stack
+        if stack.redis_cluster is not None:
+            return list(stack.redis_cluster.nodes)
+        if stack.redis_sentinel is not None:
+            return list(stack.redis_sentinel.servers)
+        return [stack.redis_server] if stack.redis_server is not None else []

@@ -12,10 +12,12 @@ from typing import Protocol
 from bench.fixtures import World, build_world
 from bench.loadgen import Target
 from bench.publishers import ControlPublisher, Publisher, RestPublisher
-from bench.servers import CeilingServer
+from bench.servers import CeilingServer, TaskFlowCluster
 
 
 class Server(Protocol):
+    name: str
+
     @property
     def ws_url(self) -> str: ...
     @property
@@ -34,6 +36,8 @@ class Subject(Protocol):
     def pids(self) -> list[int]: ...
     @property
     def boards(self) -> list[int]: ...
+    @property
+    def redis_pids(self) -> list[int]: ...
     async def prepare(self, *, boards: int, users: int, shared: bool) -> None: ...
     def targets(self, sockets: int, *, offset: int = 0) -> list[Target]: ...
     def publisher(self) -> Publisher: ...
@@ -54,6 +58,10 @@ class CeilingSubject:
     def boards(self) -> list[int]:
         return self._boards
 
+    @property
+    def redis_pids(self) -> list[int]:
+        return []
+
     async def prepare(self, *, boards: int, users: int, shared: bool) -> None:
         self._boards = list(range(1, boards + 1))
 
@@ -70,10 +78,9 @@ class CeilingSubject:
 
 
 class TaskFlowSubject:
-    name = "taskflow"
-
     def __init__(self, server: HttpServer) -> None:
         self.server = server
+        self.name = server.name  # "taskflow", or which Redis it runs on when S4 compares two
         self.world: World | None = None
 
     @property
@@ -83,6 +90,11 @@ class TaskFlowSubject:
     @property
     def boards(self) -> list[int]:
         return self._world().boards
+
+    @property
+    def redis_pids(self) -> list[int]:
+        """The redis-servers behind the replicas, when the bench started them (S4's stacks)."""
+        return self.server.redis_pids if isinstance(self.server, TaskFlowCluster) else []
 
     async def prepare(self, *, boards: int, users: int, shared: bool) -> None:
         self.world = await build_world(self.server.url, users=users, boards=boards, shared=shared)

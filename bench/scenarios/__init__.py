@@ -59,7 +59,8 @@ SCENARIOS = {
             "S4",
             lambda sc: (
                 f"End to end: {sc.s4.sockets:,} sockets over {sc.s4.boards} boards, two replicas "
-                f"behind Nginx, {sc.s4.rate:g} PATCH/s for {sc.s4.duration:g} s"
+                f"behind Nginx on one Redis and on a Redis Cluster, {sc.s4.rate:g} PATCH/s "
+                f"for {sc.s4.duration:g} s"
             ),
             lambda bench, sc, into: end_to_end.measure(bench, sc.s4, into),
             lambda measured, sc: end_to_end.checks(measured),

@@ -61,7 +61,7 @@ class Ramp:
 
 @dataclass(frozen=True)
 class EndToEnd:
-    """S4: many boards, the whole topology, REST writes."""
+    """S4: many boards, the whole topology (on one Redis, then on a Redis Cluster), REST writes."""
 
     sockets: int
     boards: int
@@ -69,6 +69,7 @@ class EndToEnd:
     duration: float
     drain: float
     users: int = 10
+    idle: float = 5.0  # seconds the crowd sits connected with no writes, before the window
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ QUICK = Scales(
         budget=6,
         users=2,
     ),
-    s4=EndToEnd(sockets=100, boards=20, rate=50, duration=2, drain=3, users=2),
+    s4=EndToEnd(sockets=100, boards=20, rate=50, duration=2, drain=3, users=2, idle=2),
     s5=Crowd(sockets=500, users=2),
     s6=Crowd(sockets=300, users=2),
 )

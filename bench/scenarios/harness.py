@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack.stack import RedisTopologyName
+
 from bench.fanout import Window, publish_window
 from bench.loadgen import Fleet
 from bench.probe import ServerProbe
@@ -42,18 +44,26 @@ class Bench:
 
 @asynccontextmanager
 async def running(
-    kind: str, bench: Bench, *, boards: int, users: int, sockets: int, shared: bool = True
+    kind: str,
+    bench: Bench,
+    *,
+    boards: int,
+    users: int,
+    sockets: int,
+    shared: bool = True,
+    redis: RedisTopologyName = "single",
 ) -> AsyncIterator[tuple[Subject, Fleet, ServerProbe]]:
     """A fresh server of `kind` with its boards and at least `users` users, enough for
     `sockets` under the per-user socket limit; the fleet's sockets are closed when it stops,
-    so the next subject starts from none."""
+    so the next subject starts from none. `redis` is the topology of a "cluster" (the
+    two-replica stack) kind."""
     started = time.monotonic()
     configuration = bench.config.configuration
     server: CeilingServer | TaskFlowReplica | TaskFlowSplit | TaskFlowCluster
     if kind == "ceiling":
         server = CeilingServer()
     elif kind == "cluster":
-        server = TaskFlowCluster(configuration=configuration)
+        server = TaskFlowCluster(configuration=configuration, redis=redis)
     elif bench.config.split_roles:
         server = TaskFlowSplit(configuration)
     else:
@@ -112,7 +122,7 @@ async def window(
 
 
 def profile_path(config: BenchConfig, subject: Subject, name: str) -> Path | None:
-    if not config.profile or subject.name != "taskflow":
+    if not config.profile or subject.name == "ceiling":
         return None
     return config.artifacts / f"profile-{name}.txt"
 
