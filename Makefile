@@ -18,6 +18,10 @@ COMPILE      := CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile 
                 --generate-hashes --allow-unsafe --strip-extras --all-build-deps \
                 --no-emit-index-url --no-emit-find-links
 SUITE_BIN    ?= $(BIN)
+# axe-core for the accessibility tests (tests/browser/test_accessibility.py), pinned by its
+# package-lock.json and installed from the npm registry with `npm ci`.
+AXE_DIR      := tests/browser/axe
+AXE          := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
 .PHONY: run test test-latest suite lint lock stack bench system-deps migrate clean
 
@@ -47,8 +51,12 @@ system-deps:
 lint: $(DEV_STAMP)
 	$(MAKE) suite PYTEST_OFF=1
 
-test: $(DEV_STAMP) system-deps
+test: $(DEV_STAMP) system-deps $(AXE)
 	$(MAKE) suite
+
+$(AXE): $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json | system-deps
+	npm ci --prefix $(AXE_DIR) --no-audit --no-fund
+	touch $@
 
 # Lint, types and tests with the tools in $(SUITE_BIN): the lock's by default.
 suite:
@@ -59,7 +67,7 @@ suite:
 
 # Not in CI: the newest releases pyproject.toml allows, in a throwaway virtualenv, then the
 # whole suite, Schemathesis with a new random seed (tests/openapi). Run it before every `make lock`.
-test-latest: system-deps
+test-latest: system-deps $(AXE)
 	rm -rf $(LATEST_VENV)
 	$(PYTHON) -m venv $(LATEST_VENV)
 	$(LATEST_VENV)/bin/pip install --quiet --upgrade pip

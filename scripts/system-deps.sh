@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real (Nginx, Chromium, Redis, PostgreSQL)
-# when they are missing.
+# when they are missing, and npm (axe-core for the accessibility tests comes from the npm registry).
 set -euo pipefail
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v envsubst >/dev/null 2>&1 || missing+=(gettext-base)
 # Throwaway servers when none answers on 127.0.0.1, and always for the Redis Cluster and Sentinel
 # topologies the tests start (redis-cli --cluster create).
