@@ -16,6 +16,7 @@ import { h, replace, syncChildren } from './dom.js';
 import { membersPanel } from './members-panel.js';
 import { menuButton } from './menu.js';
 import { cardStep } from './moves.js';
+import { announceRemoteChanges } from './remote-announcer.js';
 import { navigate } from './router.js';
 
 const DONE_NAMES = /^(done|complete|completed|closed|shipped|finished)$/i;
@@ -113,6 +114,8 @@ export function boardView(root, boardId, { me, expireSession }) {
       if (change.type === 'event') activity.onBoardEvent();
       scheduleRender();
     }));
+    // Other people's changes, told politely through the same live region (bursts summed up).
+    cleanups.push(announceRemoteChanges(store, me, announce));
     cleanups.push(boardKeyboard(columnsEl, {
       canEdit: () => store.view().canEdit,
       moveCard: (taskId, direction) =>

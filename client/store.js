@@ -48,6 +48,9 @@ export class BoardStore {
     this.seq = frame.seq;
     this.board = { ...this.board, seq: frame.seq };
     const data = frame.data || {};
+    // What the event changed, as it was: the task (or column) before it (for announcements).
+    const before = frame.name?.startsWith('task.') ? this.tasks.get(data.id)
+      : frame.name?.startsWith('column.') ? this.columns.get(data.id) : undefined;
     switch (frame.name) {
       case 'board.updated': {
         const { columns, tasks, members, role, ...fields } = data;
@@ -89,7 +92,7 @@ export class BoardStore {
       default:
         break; // board.deleted is handled by the session; unknown kinds only advance seq
     }
-    this.changed({ type: 'event', event: frame });
+    this.changed({ type: 'event', event: frame, before });
     return 'applied';
   }
 
