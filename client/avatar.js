@@ -9,8 +9,9 @@ export function initials(username = '?') {
 
 export function colourFor(id) {
   // Golden-angle hue steps keep consecutive ids visually distinct.
+  // 30% lightness: white initials stay above 4.5:1 on every hue (WCAG AA contrast).
   const hue = Math.round((Number(id) * 137.508) % 360);
-  return `hsl(${hue} 55% 42%)`;
+  return `hsl(${hue} 55% 30%)`;
 }
 
 export function avatar(user, { size = 'md', title = user?.username } = {}) {

@@ -3,6 +3,10 @@ import { h } from './dom.js';
 
 let openMenu = null;
 
+// The landmark a menu goes in: its button's, so that no content sits outside every landmark
+// (axe `region`). Top-level ones only: the menu is `position: fixed` and needs no nearer parent.
+const LANDMARKS = 'main, [role="main"], body > header, body > nav, body > aside, body > footer';
+
 export function closeMenu({ restoreFocus = true } = {}) {
   if (!openMenu) return;
   const { el, anchor, cleanup } = openMenu;
@@ -37,7 +41,7 @@ export function openMenuAt(anchor, items, { label = 'Actions' } = {}) {
       if (!item.disabled) buttons.push(button);
       return button;
     }));
-  document.body.append(el);
+  (anchor.closest(LANDMARKS) ?? document.body).append(el);
   position(el, anchor);
 
   const onKey = (event) => {

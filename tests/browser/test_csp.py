@@ -20,9 +20,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
 
 def avatar_colour(user_id: int) -> tuple[int, int, int]:
-    """client/avatar.js colourFor(): hsl(hue 55% 42%) in RGB."""
+    """client/avatar.js colourFor(): hsl(hue 55% 30%) in RGB."""
     hue = round((user_id * 137.508) % 360) / 360
-    red, green, blue = colorsys.hls_to_rgb(hue, 0.42, 0.55)
+    red, green, blue = colorsys.hls_to_rgb(hue, 0.30, 0.55)
     return round(red * 255), round(green * 255), round(blue * 255)
 
 
