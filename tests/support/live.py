@@ -137,3 +137,13 @@ async def create_task(
     assert response.status_code == 201, response.text
     task: dict[str, Any] = response.json()
     return task
+
+
+async def update_task(
+    http: httpx.AsyncClient, account: Account, task_id: int, **fields: Any
+) -> dict[str, Any]:
+    """Edit or move a task through the REST API (PATCH, no If-Match: the last write wins)."""
+    response = await http.patch(f"/api/tasks/{task_id}", json=fields, headers=account.headers)
+    assert response.status_code == 200, response.text
+    task: dict[str, Any] = response.json()
+    return task
