@@ -1,4 +1,4 @@
-"""Accessibility (issue 22): axe-core finds nothing on any page or dialog, a card moves and opens
+"""Accessibility (issue 22): axe-core finds nothing on any page, menu or dialog, a card moves and opens
 by keyboard alone with a visible focus, and other people's changes are announced politely.
 
 axe-core comes from the npm registry, pinned by tests/browser/axe/package-lock.json (`make test`
@@ -155,6 +155,13 @@ async def test_axe_core_finds_no_violation_on_any_page_or_dialog(
     problems += await axe_violations(page, "confirm dialog", results)
     await board.by("confirm-cancel").click()
     await expect(board.by("confirm-dialog")).to_have_count(0)
+
+    await board.by("board-menu").click()
+    await board.by("menu").get_by_test_id("menu-rename").click()
+    await expect(board.by("prompt-dialog")).to_be_visible()
+    problems += await axe_violations(page, "prompt dialog", results)
+    await board.by("prompt-cancel").click()
+    await expect(board.by("prompt-dialog")).to_have_count(0)
 
     await board.by("members-toggle").click()
     await expect(board.by(f"member-{editor.id}")).to_be_visible()
