@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -63,6 +64,9 @@ class Board(Base):
     uid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid4()))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set while the board is in its owner's trash: its members are kept in the trash item and
+    # removed, so every access check already treats it as gone.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Member(Base):
@@ -113,11 +117,90 @@ class Task(Base):
     )
     due_date: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Label ids of the board, in the order they were put on; kept on the row so reading a board
+    # (snapshot, events) needs no join.
+    label_ids: Mapped[list[int]] = mapped_column(JSONDocument, default=list)
+    # Counters kept by the comment and checklist services under the board's lock, so a card
+    # shows them without reading its comments or items.
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    checklist_total: Mapped[int] = mapped_column(Integer, default=0)
+    checklist_done: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Label(Base):
+    __tablename__ = "labels"
+    __table_args__ = (
+        UniqueConstraint("board_id", "name", name="uq_labels_board_name"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    color: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Comment(Base):
+    __tablename__ = "task_comments"
+    __table_args__ = (Index("ix_task_comments_task_id", "task_id", "id"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChecklistItem(Base):
+    __tablename__ = "checklist_items"
+    __table_args__ = (
+        Index("ix_checklist_items_task_position", "task_id", "position"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(200))
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[str] = mapped_column(PositionKey)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TrashItem(Base):
+    """A deleted task, column, comment or board, kept to be restored with its place."""
+
+    __tablename__ = "trash_items"
+    __table_args__ = (
+        UniqueConstraint("kind", "object_id", name="uq_trash_items_kind_object"),
+        Index("ix_trash_items_board_id", "board_id", "deleted_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # No foreign key: a deleted board's own item must survive its members' removal, and the
+    # board's hard deletion (after the keeping time) removes its items explicitly.
+    board_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    object_id: Mapped[int] = mapped_column(BigInteger)
+    title: Mapped[str] = mapped_column(String(200))
+    # Everything needed to put the object back as it was (its row and its children's).
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    deleted_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class BoardEvent(Base):

@@ -242,15 +242,76 @@ class TaskPublic(Output):
     assignee_id: int | None
     due_date: datetime | None
     version: int
+    label_ids: list[int]
+    comment_count: int
+    checklist_total: int
+    checklist_done: int
     created_by: int | None
     created_at: datetime
     updated_at: datetime
+
+
+# Card details: labels, comments, checklists
+
+# The fixed palette: clients map each name to colours that meet contrast in their own theme.
+LabelColor = Literal["gray", "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink"]
+LabelName = Annotated[
+    StrictStr, StringConstraints(min_length=1, max_length=40, pattern=SHOWS_SOMETHING)
+]
+CommentBody = Annotated[
+    StrictStr, StringConstraints(min_length=1, max_length=5_000, pattern=SHOWS_SOMETHING)
+]
+ChecklistText = Annotated[
+    StrictStr, StringConstraints(min_length=1, max_length=200, pattern=SHOWS_SOMETHING)
+]
+
+
+class LabelPublic(Output):
+    id: int
+    board_id: int
+    name: str
+    color: LabelColor
+    created_at: datetime
+    updated_at: datetime
+
+
+class CommentPublic(Output):
+    id: int
+    task_id: int
+    board_id: int
+    author_id: int | None
+    body: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ChecklistItemPublic(Output):
+    id: int
+    task_id: int
+    board_id: int
+    text: str
+    done: bool
+    position: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class TrashItemPublic(Output):
+    id: int
+    board_id: int
+    kind: Literal["task", "column", "comment", "board"]
+    object_id: int
+    title: str
+    deleted_by: int | None
+    deleted_at: datetime
+    expires_at: datetime
 
 
 class BoardSnapshot(BoardPublic):
     columns: list[ColumnPublic]
     tasks: list[TaskPublic]
     members: list[MemberPublic]
+    labels: list[LabelPublic]
 
 
 # Activity

@@ -75,7 +75,7 @@ async def test_snapshot_has_everything_at_one_seq(client: httpx.AsyncClient, tea
     first = await new_task(client, team, "first")
     second = await new_task(client, team, "second", column_id=team.columns[1])
     snapshot = (await client.get(f"/api/boards/{team.id}", headers=team.viewer.headers)).json()
-    assert set(snapshot) == BOARD_FIELDS | {"columns", "tasks", "members"}
+    assert set(snapshot) == BOARD_FIELDS | {"columns", "tasks", "members", "labels"}
     assert snapshot["role"] == "viewer" and snapshot["seq"] == 4
     assert [t["id"] for t in snapshot["tasks"]] == [first["id"], second["id"]]
     assert snapshot["tasks"][0] == first

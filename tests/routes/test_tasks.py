@@ -13,7 +13,8 @@ from tests.routes.conftest import Team, make_board, new_task, unchanged_after
 
 TASK_FIELDS = {
     "id", "board_id", "column_id", "title", "description", "position", "assignee_id",
-    "due_date", "version", "created_by", "created_at", "updated_at",
+    "due_date", "version", "label_ids", "comment_count", "checklist_total", "checklist_done",
+    "created_by", "created_at", "updated_at",
 }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from taskflow.schemas import (
     BoardSnapshot,
     BoardUpdate,
     ColumnPublic,
+    LabelPublic,
     MemberAdd,
     MemberPublic,
     PathId,
@@ -82,6 +83,7 @@ async def get_board(board_id: PathId, user: CurrentUser, session: SessionDep) ->
         columns=[ColumnPublic.model_validate(c) for c in snap.columns],
         tasks=[TaskPublic.model_validate(t) for t in snap.tasks],
         members=snap.members,
+        labels=[LabelPublic.model_validate(label) for label in snap.labels],
     )
 
 

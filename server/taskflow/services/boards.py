@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.errors import NotFound
-from taskflow.models import Board, BoardEvent, Column, Member, Task, User
+from taskflow.models import Board, BoardEvent, Column, Label, Member, Task, User
 from taskflow.schemas import BoardCreate, BoardUpdate, MemberPublic
 from taskflow.services.access import OWNER, OWNER_ONLY, READERS, claim_seq_as, require_role
 from taskflow.services.columns import board_columns, default_columns
@@ -27,6 +27,7 @@ class Snapshot:
     columns: list[Column]
     tasks: list[Task]
     members: list[MemberPublic]
+    labels: list[Label]
 
 
 async def create_board(*, tx: AsyncSession, actor: User, cmd: BoardCreate) -> Board:
@@ -69,7 +70,8 @@ async def board_snapshot(*, tx: AsyncSession, actor: User, board_id: int) -> Sna
         .execution_options(populate_existing=True)
     )
     members = await board_members(tx=tx, board_id=board_id)
-    return Snapshot(board, role, columns, list(tasks.scalars()), members)
+    labels = await tx.execute(select(Label).where(Label.board_id == board_id).order_by(Label.id))
+    return Snapshot(board, role, columns, list(tasks.scalars()), members, list(labels.scalars()))
 
 
 async def board_uid(*, tx: AsyncSession, board_id: int) -> str:
