@@ -14,10 +14,12 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
     StringConstraints,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 # RFC 3339, as `format: date-time` says: pydantic alone would also take a number (or a string of
 # digits) as a Unix time, and a date-time without seconds.
@@ -196,6 +198,10 @@ class MemberPublic(Output):
 
 # Tasks
 
+MAX_LABELS_PER_TASK = 20
+# Labels of the task's board, in the order they were put on; duplicates are refused by the service.
+LabelIds = Annotated[list[Id], Field(max_length=MAX_LABELS_PER_TASK)]
+
 
 class TaskCreate(Input):
     model_config = ConfigDict(
@@ -212,6 +218,7 @@ class TaskCreate(Input):
     due_date: DueDate | None = None
     before_id: Id | None = None
     after_id: Id | None = None
+    label_ids: LabelIds = Field(default_factory=list)
 
 
 class TaskUpdate(Input):
@@ -229,6 +236,7 @@ class TaskUpdate(Input):
     due_date: DueDate | None = None
     before_id: Id | None = None
     after_id: Id | None = None
+    label_ids: LabelIds | None = None
     version: Annotated[StrictInt, Field(ge=1)] | None = None
 
 
@@ -264,6 +272,59 @@ CommentBody = Annotated[
 ChecklistText = Annotated[
     StrictStr, StringConstraints(min_length=1, max_length=200, pattern=SHOWS_SOMETHING)
 ]
+
+
+class LabelCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Bug", "color": "red"}]}
+    )
+
+    name: LabelName
+    color: LabelColor = "gray"
+
+
+class LabelUpdate(Input):
+    # An empty change is refused (422 "nothing to change"): the document says so too.
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Defect"}], "minProperties": 1}
+    )
+
+    # Left out means unchanged; null is refused (422), so the document does not offer it.
+    name: LabelName | SkipJsonSchema[None] = None
+    color: LabelColor | SkipJsonSchema[None] = None
+
+
+class CommentCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"body": "Looks good to me"}]}
+    )
+
+    body: CommentBody
+
+
+class CommentUpdate(CommentCreate):
+    pass
+
+
+class ChecklistItemCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"text": "Write the tests"}]}
+    )
+
+    text: ChecklistText
+    before_id: Id | None = None
+    after_id: Id | None = None
+
+
+class ChecklistItemUpdate(Input):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"done": True}], "minProperties": 1}
+    )
+
+    text: ChecklistText | SkipJsonSchema[None] = None
+    done: StrictBool | SkipJsonSchema[None] = None
+    before_id: Id | None = None
+    after_id: Id | None = None
 
 
 class LabelPublic(Output):
