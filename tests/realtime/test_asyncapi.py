@@ -38,7 +38,7 @@ def test_every_frame_type_event_name_and_close_code_is_described() -> None:
     received = {key for key in asyncapi._payloads("receiveFrames")}
     assert {kind for kind, _ in sent} == {"hello", "event", "presence", "ack", "error", "resync", "pong"}  # fmt: skip
     assert {name for kind, name in sent if kind == "event"} >= CONTRACT_EVENTS
-    assert {kind for kind, _ in received} == {"task.create", "task.update", "task.delete", "ping", "auth"}  # fmt: skip
+    assert {kind for kind, _ in received} == {"task.create", "task.update", "task.delete", "task.restore", "column.restore", "ping", "auth"}  # fmt: skip
     codes = asyncapi_document()["channels"]["liveBoard"]["x-close-codes"]
     for code in (4401, 4404, 4408, 4410, 4413, 4429, 1012, 1013, 1008, 1009):
         assert str(code) in codes

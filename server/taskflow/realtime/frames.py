@@ -137,7 +137,7 @@ class Ack(Frame):
     type: Literal["ack"]
     ref: Ref
     seq: int | None
-    data: TaskPublic | TaskGone | Expiry
+    data: TaskPublic | TaskGone | ColumnPublic | Expiry
 
 
 ErrorCode = Literal[
@@ -187,6 +187,26 @@ class TaskDeleteCommand(Frame):
     data: TaskDeletion
 
 
+class Restoring(Frame):
+    id: int = Field(ge=1, le=2**63 - 1)
+
+
+class TaskRestoreCommand(Frame):
+    """Bring a deleted task back from the trash, at its place (`ack` data: the task)."""
+
+    type: Literal["task.restore"]
+    ref: Ref = REF
+    data: Restoring
+
+
+class ColumnRestoreCommand(Frame):
+    """Bring a deleted column back from the trash, at its place (`ack` data: the column)."""
+
+    type: Literal["column.restore"]
+    ref: Ref = REF
+    data: Restoring
+
+
 class Ping(Frame):
     type: Literal["ping"]
     ref: Ref = REF
@@ -221,6 +241,8 @@ CLIENT_FRAMES: list[type[BaseModel]] = [
     TaskCreateCommand,
     TaskUpdateCommand,
     TaskDeleteCommand,
+    TaskRestoreCommand,
+    ColumnRestoreCommand,
     Ping,
     Auth,
 ]

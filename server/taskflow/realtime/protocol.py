@@ -18,7 +18,9 @@ CLOSE_BOARD_DELETED: Final = 4410
 CLOSE_FRAME_TOO_LARGE: Final = 4413
 CLOSE_TOO_MANY_COMMANDS: Final = 4429
 
-COMMANDS: Final = frozenset({"task.create", "task.update", "task.delete"})
+COMMANDS: Final = frozenset(
+    {"task.create", "task.update", "task.delete", "task.restore", "column.restore"}
+)
 PONG: Final = '{"type":"pong"}'
 MAX_TOKEN_CHARS: Final = 4_096
 
