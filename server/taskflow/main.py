@@ -40,6 +40,7 @@ from taskflow.routes import (
     labels,
     sessions,
     tasks,
+    trash,
 )
 from taskflow.services.ratelimit import (
     AttemptStore,
@@ -148,7 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(accounts.router)
     app.include_router(sessions.router)
-    for module in (boards, columns, tasks, labels, comments, checklists, activity):
+    for module in (boards, columns, tasks, trash, labels, comments, checklists, activity):
         app.include_router(module.router)
     install_api_fallback(app)
     _mount_client(app, Path(settings.client_dir))

@@ -49,7 +49,13 @@ def test_every_frame_type_event_name_and_close_code_is_described() -> None:
     assert {kind for kind, _ in sent} == {"hello", "event", "presence", "ack", "error", "resync", "pong"}  # fmt: skip
     assert {name for kind, name in sent if kind == "event"} >= CONTRACT_EVENTS
     assert {kind for kind, _ in received} == {"ping", "auth"} | protocol.COMMANDS
-    assert {"task.create", "task.update", "task.delete"} | CARD_COMMANDS <= protocol.COMMANDS
+    assert {
+        "task.create",
+        "task.update",
+        "task.delete",
+        "task.restore",
+        "column.restore",
+    } | CARD_COMMANDS <= protocol.COMMANDS
     assert {name for kind, name in sent if kind == "event"} >= CARD_EVENTS
     codes = asyncapi_document()["channels"]["liveBoard"]["x-close-codes"]
     for code in (4401, 4404, 4408, 4410, 4413, 4429, 1012, 1013, 1008, 1009):

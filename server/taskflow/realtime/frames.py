@@ -42,7 +42,7 @@ class Frame(BaseModel):
 
 
 class BoardData(Frame):
-    """`board.updated`: the board, without the caller's `role` and `seq`."""
+    """`board.updated`, `board.restored`: the board, without the caller's `role` and `seq`."""
 
     id: int
     name: str
@@ -146,12 +146,15 @@ class ChecklistRebalanced(Frame):
 EVENT_DATA: dict[str, type[BaseModel]] = {
     "board.updated": BoardData,
     "board.deleted": BoardGone,
+    "board.restored": BoardData,
     "column.created": ColumnPublic,
     "column.updated": ColumnPublic,
     "column.deleted": ColumnGone,
+    "column.restored": ColumnPublic,
     "task.created": TaskPublic,
     "task.updated": TaskPublic,
     "task.deleted": TaskGone,
+    "task.restored": TaskPublic,
     "member.added": MemberPublic,
     "member.removed": MemberGone,
     "tasks.rebalanced": TasksRebalanced,
@@ -213,6 +216,7 @@ class Ack(Frame):
     data: (
         TaskPublic
         | TaskGone
+        | ColumnPublic
         | Expiry
         | LabelPublic
         | LabelGone
@@ -368,6 +372,26 @@ class ChecklistDeleteCommand(Frame):
     data: Named
 
 
+class Restoring(Frame):
+    id: int = Field(ge=1, le=2**63 - 1)
+
+
+class TaskRestoreCommand(Frame):
+    """Bring a deleted task back from the trash, at its place (`ack` data: the task)."""
+
+    type: Literal["task.restore"]
+    ref: Ref = REF
+    data: Restoring
+
+
+class ColumnRestoreCommand(Frame):
+    """Bring a deleted column back from the trash, at its place (`ack` data: the column)."""
+
+    type: Literal["column.restore"]
+    ref: Ref = REF
+    data: Restoring
+
+
 class Ping(Frame):
     type: Literal["ping"]
     ref: Ref = REF
@@ -412,6 +436,8 @@ CLIENT_FRAMES: list[type[BaseModel]] = [
     ChecklistCreateCommand,
     ChecklistUpdateCommand,
     ChecklistDeleteCommand,
+    TaskRestoreCommand,
+    ColumnRestoreCommand,
     Ping,
     Auth,
 ]
