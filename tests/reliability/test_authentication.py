@@ -72,6 +72,12 @@ def bodies(board: dict[str, Any], task: dict[str, Any], member: Account) -> dict
         "PATCH /api/columns/{column_id}": {"name": "x"},
         "POST /api/boards/{board_id}/tasks": {"title": "x"},
         "PATCH /api/tasks/{task_id}": {"title": "x"},
+        "POST /api/boards/{board_id}/labels": {"name": "x", "color": "red"},
+        "PATCH /api/labels/{label_id}": {"name": "x"},
+        "POST /api/tasks/{task_id}/comments": {"body": "x"},
+        "PATCH /api/comments/{comment_id}": {"body": "x"},
+        "POST /api/tasks/{task_id}/checklist": {"text": "x"},
+        "PATCH /api/checklist/{item_id}": {"done": True},
     }
 
 
@@ -89,6 +95,10 @@ async def test_forged_tokens_are_refused_on_every_route_and_the_socket(
             "task_id": task["id"],
             "user_id": owner.id,
             "session_id": 1,
+            # Forged tokens never reach a handler: ids of things that do not exist do as well.
+            "label_id": 1,
+            "comment_id": 1,
+            "item_id": 1,
         }
         schema = (await http.get("/openapi.json")).json()
         seq = (await http.get(f"/api/boards/{board['id']}", headers=owner.headers)).json()["seq"]
