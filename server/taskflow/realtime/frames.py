@@ -25,7 +25,7 @@ class Frame(BaseModel):
 
 
 class BoardData(Frame):
-    """`board.updated`: the board, without the caller's `role` and `seq`."""
+    """`board.updated`, `board.restored`: the board, without the caller's `role` and `seq`."""
 
     id: int
     name: str
@@ -81,12 +81,15 @@ class ColumnsRebalanced(Frame):
 EVENT_DATA: dict[str, type[BaseModel]] = {
     "board.updated": BoardData,
     "board.deleted": BoardGone,
+    "board.restored": BoardData,
     "column.created": ColumnPublic,
     "column.updated": ColumnPublic,
     "column.deleted": ColumnGone,
+    "column.restored": ColumnPublic,
     "task.created": TaskPublic,
     "task.updated": TaskPublic,
     "task.deleted": TaskGone,
+    "task.restored": TaskPublic,
     "member.added": MemberPublic,
     "member.removed": MemberGone,
     "tasks.rebalanced": TasksRebalanced,

@@ -12,6 +12,7 @@ from taskflow.services import ordering
 from taskflow.services.access import WRITERS, claim_seq_as
 from taskflow.services.events import Activity, Event, claim_next_seq, record_event
 from taskflow.services.payloads import column_data, created, diff
+from taskflow.services.trash_payloads import keep_column
 from taskflow.types import utcnow
 
 MISSING = "column not found"
@@ -29,7 +30,9 @@ async def create_column(
     )
     events = []
     if placed.rebalanced:
-        events.append(await _rebalanced(tx, actor=actor, board_id=board_id, placed=placed, seq=seq))
+        events.append(
+            await rebalanced_columns(tx, actor=actor, board_id=board_id, placed=placed, seq=seq)
+        )
         seq = await claim_next_seq(tx, board_id)
     now = utcnow()
     column = Column(
@@ -69,7 +72,9 @@ async def update_column(
         )
         if placed.rebalanced:
             events.append(
-                await _rebalanced(tx, actor=actor, board_id=column.board_id, placed=placed, seq=seq)
+                await rebalanced_columns(
+                    tx, actor=actor, board_id=column.board_id, placed=placed, seq=seq
+                )
             )
             seq = await claim_next_seq(tx, column.board_id)
         column.position = placed.key
@@ -87,13 +92,12 @@ async def update_column(
 
 
 async def delete_column(*, tx: AsyncSession, actor: User, column_id: int) -> tuple[Column, Event]:
-    """Delete an empty column; one that still holds tasks raises Conflict."""
+    """Move an empty column to the trash; one that still holds tasks raises Conflict."""
     column, seq = await _lock_for_write(tx, actor=actor, column_id=column_id)
     held = await tx.execute(select(func.count()).where(Task.column_id == column.id))
     if held.scalar_one():
         raise Conflict("the column still holds tasks: move or delete them first")
-    await tx.delete(column)
-    await tx.flush()
+    await keep_column(tx, column=column, actor=actor)
     activity = Activity("column.deleted", "column", column.id, column.name, {})
     event = await record_event(
         tx, board_id=column.board_id, seq=seq, name="column.deleted", actor=actor,
@@ -156,7 +160,7 @@ async def _placement(
     )
 
 
-async def _rebalanced(
+async def rebalanced_columns(
     tx: AsyncSession, *, actor: User, board_id: int, placed: ordering.Placement[Column], seq: int
 ) -> Event:
     """The `columns.rebalanced` event: every column of the board with its fresh key."""

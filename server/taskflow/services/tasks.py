@@ -29,6 +29,7 @@ from taskflow.services.events import (
 )
 from taskflow.services.payloads import created, diff, task_data
 from taskflow.services.task_placement import is_move, placement, rebalanced, require_column
+from taskflow.services.trash_payloads import keep_task
 from taskflow.types import utcnow
 
 MISSING = "task not found"
@@ -156,11 +157,11 @@ async def delete_task(
     board_id: int | None = None,
     expected_version: int | None = None,
 ) -> tuple[Task, Event]:
-    """Delete the task; a stale version raises VersionConflict."""
+    """Move the task (with its comments and checklist) to the trash; a stale version raises
+    VersionConflict."""
     task, claim = await _lock_for_write(tx, actor=actor, task_id=task_id, board_id=board_id)
     _check_version(task, expected_version)
-    await tx.delete(task)
-    await tx.flush()
+    await keep_task(tx, task=task, actor=actor)
     data = {"id": task.id, "board_id": task.board_id, "column_id": task.column_id}
     activity = Activity("task.deleted", "task", task.id, task.title, {})
     event = await record_event(
