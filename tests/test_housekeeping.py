@@ -5,19 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from devstack import asyncapi
 from taskflow.config import Settings
 from taskflow.housekeeping import Housekeeper
 from taskflow.main import create_app
-from taskflow.models import BoardEvent, IdempotencyRecord, User
+from taskflow.models import Board, BoardEvent, Column, IdempotencyRecord, TrashItem, User
 from taskflow.realtime.commands import CommandRunner
 from taskflow.realtime.protocol import parse_client_frame
+from taskflow.types import utcnow
 from tests.conftest import TIMEOUT_UNIT, Account, make_settings, register
 from tests.support.live import new_board
 
@@ -148,3 +150,34 @@ async def test_event_retention_follows_the_settings(
     await Housekeeper.from_settings(app.state.resources.db, changed).purge_once()
     assert await event_seqs(app, board["id"]) == list(range(kept_from, 13))
     assert await event_seqs(app, other["id"]) == [1]  # each board by its own head
+
+
+async def test_expired_trash_is_forgotten_and_expired_boards_erased(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    owner = await register(client, "xena")
+    kept, gone = await new_board(client, owner), await new_board(client, owner)
+    task = await client.post(
+        f"/api/boards/{kept['id']}/tasks", json={"title": "t"}, headers=owner.headers
+    )
+    assert (
+        await client.delete(f"/api/tasks/{task.json()['id']}", headers=owner.headers)
+    ).is_success
+    assert (await client.delete(f"/api/boards/{gone['id']}", headers=owner.headers)).is_success
+    housekeeper = Housekeeper.from_settings(app.state.resources.db, settings)
+    fresh = await housekeeper.purge_once()  # nothing has expired yet
+    assert (fresh.boards, fresh.trash_items) == (0, 0)
+    async with app.state.resources.db.session() as tx:
+        await tx.execute(update(TrashItem).values(expires_at=utcnow() - timedelta(seconds=1)))
+        await tx.commit()
+    purged = await housekeeper.purge_once()
+    assert (purged.boards, purged.trash_items) == (1, 1)
+    async with app.state.resources.db.session() as tx:
+        assert await tx.scalar(select(func.count()).select_from(TrashItem)) == 0
+        boards = await tx.scalars(select(Board.id))
+        assert list(boards) == [kept["id"]]
+        left = await tx.scalar(select(func.count()).where(Column.board_id == gone["id"]))
+        assert left == 0
+    assert await event_seqs(app, gone["id"]) == []
+    restore = await client.post(f"/api/tasks/{task.json()['id']}/restore", headers=owner.headers)
+    assert restore.status_code == 404

@@ -1,4 +1,5 @@
-"""Housekeeping: the loop that purges expired idempotency answers and events past retention."""
+"""Housekeeping: the loop that purges expired idempotency answers, events past retention, and
+trash past its keeping time (boards deleted that long ago are erased)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import timedelta
 from taskflow.background import sleep_unless, stop_gracefully
 from taskflow.config import Settings
 from taskflow.database import Database
-from taskflow.services import idempotency, sessions
+from taskflow.services import board_trash, idempotency, sessions, trash
 from taskflow.services.events import Retention, prune_events
 
 STOP_TIMEOUT = 5.0
@@ -23,6 +24,8 @@ log = logging.getLogger("taskflow.housekeeping")
 class Purged:
     idempotency_keys: int
     events: int
+    boards: int = 0
+    trash_items: int = 0
 
 
 class Housekeeper:
@@ -68,8 +71,11 @@ class Housekeeper:
             keys = await idempotency.forget_expired(tx, ttl=self.idempotency_ttl)
             events = await prune_events(tx, retention=self.retention)
             await sessions.forget_expired(tx)
+            # Boards first: their rows go with them, the board's own trash item included.
+            erased = await board_trash.erase_expired_boards(tx)
+            items = await trash.forget_expired(tx)
             await tx.commit()
-        return Purged(idempotency_keys=keys, events=events)
+        return Purged(idempotency_keys=keys, events=events, boards=erased, trash_items=items)
 
     async def _run(self) -> None:
         while not await sleep_unless(self._stopping, self.interval):

@@ -37,6 +37,7 @@ from taskflow.routes import (
     health,
     sessions,
     tasks,
+    trash,
 )
 from taskflow.services.ratelimit import (
     AttemptStore,
@@ -145,7 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(accounts.router)
     app.include_router(sessions.router)
-    for module in (boards, columns, tasks, activity):
+    for module in (boards, columns, tasks, trash, activity):
         app.include_router(module.router)
     install_api_fallback(app)
     _mount_client(app, Path(settings.client_dir))

@@ -117,8 +117,9 @@ async def test_delete_board(client: httpx.AsyncClient, app: FastAPI, team: Team)
         assert (await client.get(url, headers=who.headers)).status_code == 404
         assert (await client.get("/api/boards", headers=who.headers)).json() == []
     found = await counts(app)
-    assert (found["boards"], found["columns"], found["tasks"], found["events"]) == (0, 0, 0, 0)
-    # The board's history is kept: 2 member.added, task.created, board.deleted.
+    # In the owner's trash: its rows are kept for a restore, its members are not members now.
+    assert (found["boards"], found["columns"], found["tasks"], found["members"]) == (1, 3, 1, 0)
+    # The board's history: 2 member.added, task.created, board.deleted.
     assert found["outbox"] + found["activity"] == 4
     assert (await client.delete(url, headers=team.owner.headers)).status_code == 404
 

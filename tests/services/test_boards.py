@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from taskflow.database import Database
 from taskflow.errors import Forbidden, NotFound
-from taskflow.models import ActivityOutbox, Board, BoardEvent, Column, Member, Task
+from taskflow.models import ActivityOutbox, Board, BoardEvent, Column, Member, Task, TrashItem
 from taskflow.schemas import BoardCreate, TaskCreate
-from taskflow.services import boards, tasks
+from taskflow.services import board_trash, boards, tasks
 from taskflow.services.access import READERS, WRITERS, member_role, require_role
+from taskflow.types import utcnow
 from tests.services.conftest import Crew, make_user
 
 
@@ -50,9 +53,7 @@ async def test_member_role_and_require_role(db: Database, crew: Crew) -> None:
             await require_role(tx=tx, board_id=crew.board.id, user=crew.stranger, allowed=READERS)
 
 
-async def test_delete_board_removes_its_rows_and_keeps_its_activity(
-    db: Database, crew: Crew
-) -> None:
+async def test_delete_board_keeps_it_in_the_trash_until_erased(db: Database, crew: Crew) -> None:
     async with db.session() as tx:
         await tasks.create_task(
             tx=tx, actor=crew.editor, board_id=crew.board.id, cmd=TaskCreate(title="t")
@@ -62,7 +63,21 @@ async def test_delete_board_removes_its_rows_and_keeps_its_activity(
         _, event = await boards.delete_board(tx=tx, actor=crew.owner, board_id=crew.board.id)
         await tx.commit()
     assert (event.name, event.seq, event.data) == ("board.deleted", 4, {"id": crew.board.id})
-    for model in (Board, Column, Task, BoardEvent, Member):
+    # Gone for every member at once; its rows wait in the trash.
+    assert await count(db, Member) == 0
+    for model in (Board, Column, Task, BoardEvent):
+        assert await count(db, model) > 0, model
+    async with db.session() as tx:
+        item = (await tx.execute(select(TrashItem))).scalar_one()
+        assert (item.kind, item.object_id, item.title) == ("board", crew.board.id, "Plan")
+        assert len(item.payload["members"]) == 3
+        with pytest.raises(NotFound):
+            await boards.board_snapshot(tx=tx, actor=crew.owner, board_id=crew.board.id)
+    async with db.session() as tx:
+        await tx.execute(update(TrashItem).values(expires_at=utcnow() - timedelta(seconds=1)))
+        assert await board_trash.erase_expired_boards(tx) == 1
+        await tx.commit()
+    for model in (Board, Column, Task, BoardEvent, Member, TrashItem):
         assert await count(db, model) == 0, model
     # member.added twice, task.created, board.deleted: the history outlives the board.
     assert await count(db, ActivityOutbox, board_id=crew.board.id) == 4

@@ -1,16 +1,17 @@
-"""Boards: create (with default columns), list, snapshot, rename, delete."""
+"""Boards: create (with default columns), list, snapshot, rename, delete (to the trash)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.errors import NotFound
-from taskflow.models import Board, BoardEvent, Column, Label, Member, Task, User
+from taskflow.models import Board, Column, Label, Member, Task, User
 from taskflow.schemas import BoardCreate, BoardUpdate, MemberPublic
 from taskflow.services.access import OWNER, OWNER_ONLY, READERS, claim_seq_as, require_role
+from taskflow.services.board_trash import keep_board
 from taskflow.services.columns import board_columns, default_columns
 from taskflow.services.events import Activity, Event, record_event
 from taskflow.services.members import board_members
@@ -104,21 +105,17 @@ async def update_board(
 
 
 async def delete_board(*, tx: AsyncSession, actor: User, board_id: int) -> tuple[Board, Event]:
-    """Delete the board and everything on it (owner only); its activity stays in the feed."""
+    """Move the board to its owner's trash (owner only): gone for every member at once, and
+    restorable by the owner for `trash.KEPT_FOR`; its activity stays in the feed."""
     seq = await claim_seq_as(tx=tx, board_id=board_id, user=actor, allowed=OWNER_ONLY)
     board = await _fresh_board(tx, board_id)
     activity = Activity("board.deleted", "board", board.id, board.name, {})
-    # The event gets the next seq and is published after the commit, so live subscribers see
-    # board.deleted, although its row goes away with the board in this same transaction.
+    # Published after the commit: live subscribers see board.deleted and are closed (4410).
     event = await record_event(
         tx, board_id=board_id, seq=seq, name="board.deleted", actor=actor,
         data={"id": board_id}, activity=activity,
     )  # fmt: skip
-    # Children first and explicitly: tasks RESTRICT their column's deletion, and the order of
-    # cascades is not something to rely on across two databases.
-    for model in (Task, Column, BoardEvent, Member):
-        await tx.execute(delete(model).where(model.board_id == board_id))
-    await tx.execute(delete(Board).where(Board.id == board_id))
+    await keep_board(tx, board=board, actor=actor)
     return board, event
 
 

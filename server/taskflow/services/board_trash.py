@@ -1,0 +1,111 @@
+"""A deleted board: kept in its owner's trash for `trash.KEPT_FOR`, restorable, then erased."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.errors import NotFound
+from taskflow.models import (
+    Board,
+    BoardEvent,
+    ChecklistItem,
+    Column,
+    Comment,
+    Label,
+    Member,
+    Task,
+    TrashItem,
+    User,
+)
+from taskflow.services.events import Activity, Event, claim_next_seq, record_event
+from taskflow.services.payloads import board_data
+from taskflow.services.trash import keep_in_trash, take_from_trash
+from taskflow.services.trash_rows import row_from_payload, row_payload
+from taskflow.types import utcnow
+
+MISSING = "board not found in the trash"
+# Children before their parents, explicitly: tasks RESTRICT their column's deletion, and the
+# order of cascades is not something to rely on across two databases.
+_BOARD_ROWS = (Comment, ChecklistItem, Task, Column, Label, BoardEvent, Member, TrashItem)
+
+
+async def keep_board(tx: AsyncSession, *, board: Board, actor: User) -> TrashItem:
+    """Put the board in the trash: its members are kept in the item and removed (so every
+    access check answers 404, as for a board that does not exist); its other rows stay."""
+    members = await tx.execute(select(Member).where(Member.board_id == board.id))
+    kept = await keep_in_trash(
+        tx, board_id=board.id, kind="board", object_id=board.id, title=board.name,
+        payload={"members": [row_payload(member) for member in members.scalars()]}, actor=actor,
+    )  # fmt: skip
+    await tx.execute(delete(Member).where(Member.board_id == board.id))
+    board.deleted_at = utcnow()
+    await tx.flush()
+    return kept
+
+
+async def restore_board(*, tx: AsyncSession, actor: User, board_id: int) -> tuple[Board, Event]:
+    """Bring the actor's own deleted board back, with its members (those who still have an
+    account); its `board.restored` event. Anyone else's board, or an expired one: NotFound."""
+    owned = await tx.execute(
+        select(Board.id).where(
+            Board.id == board_id, Board.owner_id == actor.id, Board.deleted_at.is_not(None)
+        )
+    )
+    if owned.scalar_one_or_none() is None:
+        raise NotFound(MISSING)
+    seq = await claim_next_seq(tx, board_id)
+    # Under the board's lock: of two restores, the second finds the item gone.
+    item = await take_from_trash(tx, kind="board", object_id=board_id, missing=MISSING)
+    board = await tx.get_one(Board, board_id, populate_existing=True)
+    kept = [row_from_payload(Member, values) for values in item.payload.get("members", [])]
+    found = await tx.execute(select(User.id).where(User.id.in_([m.user_id for m in kept])))
+    users = set(found.scalars())
+    tx.add_all([member for member in kept if member.user_id in users])
+    board.deleted_at = None
+    board.updated_at = utcnow()
+    await tx.flush()
+    activity = Activity("board.restored", "board", board.id, board.name, {})
+    event = await record_event(
+        tx, board_id=board.id, seq=seq, name="board.restored", actor=actor,
+        data=board_data(board), activity=activity,
+    )  # fmt: skip
+    return board, event
+
+
+async def deleted_boards(*, tx: AsyncSession, actor: User) -> list[TrashItem]:
+    """The actor's own boards in the trash, unexpired, newest deletion first."""
+    query = (
+        select(TrashItem)
+        .join(Board, Board.id == TrashItem.object_id)
+        .where(
+            TrashItem.kind == "board",
+            Board.owner_id == actor.id,
+            TrashItem.expires_at > utcnow(),
+        )
+        .order_by(TrashItem.deleted_at.desc(), TrashItem.id.desc())
+    )
+    return list((await tx.execute(query)).scalars())
+
+
+async def erase_expired_boards(tx: AsyncSession) -> int:
+    """Erase every board whose trash item expired, with all its rows; how many.
+
+    Its activity stays in the feed, as it always did after a board's deletion.
+    """
+    expired = await tx.execute(
+        select(Board.id)
+        .join(TrashItem, (TrashItem.object_id == Board.id) & (TrashItem.kind == "board"))
+        .where(TrashItem.expires_at <= utcnow(), Board.deleted_at.is_not(None))
+    )
+    board_ids = [int(board_id) for board_id in expired.scalars()]
+    for board_id in board_ids:
+        await erase_board(tx, board_id=board_id)
+    return len(board_ids)
+
+
+async def erase_board(tx: AsyncSession, *, board_id: int) -> None:
+    """Delete the board and every row of it, its trash included (no access check)."""
+    for model in _BOARD_ROWS:
+        await tx.execute(delete(model).where(model.board_id == board_id))
+    await tx.execute(delete(Board).where(Board.id == board_id))
