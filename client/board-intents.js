@@ -4,6 +4,7 @@ import * as api from './api.js';
 import { confirmDialog, promptDialog } from './dialogs.js';
 import { columnStep } from './moves.js';
 import { neighboursAt } from './order.js';
+import { DELETE_BOARD_MESSAGE } from './deleted-boards.js';
 import { toastError } from './toast.js';
 
 export function boardIntents({ boardId, store, actions, columnsEl, announce, onCardLeaves,
@@ -69,7 +70,7 @@ export function boardIntents({ boardId, store, actions, columnsEl, announce, onC
   async function deleteBoard() {
     const name = store.board.name;
     const ok = await confirmDialog({ title: `Delete “${name}”?`,
-      message: 'Its columns, cards and history are deleted for every member. This cannot be undone.',
+      message: DELETE_BOARD_MESSAGE,
       confirmLabel: 'Delete board', danger: true });
     if (!ok) return;
     try {

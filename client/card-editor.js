@@ -1,9 +1,12 @@
 // The card editor dialog. It edits against the version the user opened: a teammate's change
 // meanwhile is announced in the dialog (never silently applied), and saving sends that version
 // in If-Match so the server answers 412 instead of overwriting their work.
+import { ChecklistView } from './checklist-view.js';
+import { CommentsView } from './comments-view.js';
 import { confirmDialog } from './dialogs.js';
 import { h, replace } from './dom.js';
 import { formatDay, formatFull, fromDateInput, timeAgo, toDateInput } from './format.js';
+import { labelPicker } from './label-picker.js';
 import { memberId } from './store.js';
 import { toast, toastError } from './toast.js';
 
@@ -12,7 +15,10 @@ const valuesOf = (task) => ({
   description: task.description ?? '',
   assignee_id: task.assignee_id ?? null,
   due: toDateInput(task.due_date),
+  label_ids: task.label_ids ?? [],
 });
+
+const sameIds = (a, b) => a.length === b.length && a.every((id) => b.includes(id));
 
 /** The request body: only the fields that differ from what the user started from. */
 function diff(initial, values) {
@@ -21,11 +27,12 @@ function diff(initial, values) {
   if (values.description !== initial.description) body.description = values.description;
   if (values.assignee_id !== initial.assignee_id) body.assignee_id = values.assignee_id;
   if (values.due !== initial.due) body.due_date = fromDateInput(values.due);
+  if (!sameIds(values.label_ids, initial.label_ids)) body.label_ids = values.label_ids;
   return body;
 }
 
 export class CardEditor {
-  /** ctx: {store, actions, me, canEdit() -> bool} */
+  /** ctx: {store, actions, boardId, me, canEdit() -> bool, isOwner() -> bool, undo, announce} */
   constructor(ctx) {
     this.ctx = ctx;
     this.state = null;
@@ -73,6 +80,11 @@ export class CardEditor {
     const column = view.columns.find((c) => c.id === task.column_id);
     const creator = task.created_by != null ? view.membersById.get(task.created_by) : null;
 
+    this.picker = labelPicker({ store, boardId: this.ctx.boardId, readOnly }, values.label_ids);
+    const details = { store, taskId: task.id, me: this.ctx.me, canEdit: !readOnly,
+      isOwner: this.ctx.isOwner, undo: this.ctx.undo, announce: this.ctx.announce };
+    this.checklist = new ChecklistView(details);
+    this.comments = new CommentsView(details);
     const f = (this.fields = {
       title: h('textarea', { id: 'editor-title', class: 'input editor-title-input', rows: 1,
         required: true, maxlength: 200, testid: 'editor-title', readonly: readOnly }),
@@ -125,10 +137,13 @@ export class CardEditor {
           h('div', { class: 'input-with-button' }, f.due,
             readOnly ? null : h('button', { type: 'button', class: 'btn btn-ghost btn-small',
               testid: 'editor-due-clear', onclick: () => { f.due.value = ''; } }, 'Clear')))),
+      this.picker.el,
       h('p', { class: 'editor-meta muted' },
         creator ? `Created by ${creator.username} · ` : '',
         `updated ${timeAgo(task.updated_at)}`),
-      h('div', { class: 'dialog-actions' }, actions));
+      h('div', { class: 'dialog-actions' }, actions),
+      this.checklist.el,
+      this.comments.el);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       if (!readOnly) this.save();
@@ -167,6 +182,7 @@ export class CardEditor {
       f.assignee.value = String(values.assignee_id);
     }
     f.due.value = values.due;
+    this.picker.set(values.label_ids);
     autosize(f.title);
   }
 
@@ -177,6 +193,7 @@ export class CardEditor {
       description: f.description.value,
       assignee_id: f.assignee.value === '' ? null : Number(f.assignee.value),
       due: f.due.value,
+      label_ids: this.picker.value(),
     };
   }
 
@@ -185,8 +202,11 @@ export class CardEditor {
     if (!this.state) return;
     const { taskId, base } = this.state;
     const current = this.ctx.store.tasks.get(taskId);
+    if (change.type === 'event' || change.type === 'local') this.picker.render();
     if (change.type === 'event') {
       const { event } = change;
+      this.comments.onEvent(event);
+      this.checklist.onEvent(event);
       if (!event.name?.startsWith('task.') || event.data?.id !== taskId) return;
       const who = event.actor?.id === this.ctx.me?.id ? 'you (in another window)' : event.actor?.username;
       if (event.name === 'task.deleted') this.showDeleted(who);
@@ -237,6 +257,8 @@ export class CardEditor {
         : view.membersById.get(theirs.assignee_id)?.username ?? `User #${theirs.assignee_id}`,
       mine.assignee_id !== theirs.assignee_id],
       ['Due date', current.due_date ? formatDay(current.due_date) : 'None', mine.due !== theirs.due],
+      ['Labels', theirs.label_ids.map((id) => view.labelsById.get(id)?.name).filter(Boolean)
+        .join(', ') || 'None', !sameIds(mine.label_ids, theirs.label_ids)],
     ];
     replace(this.conflict,
       h('p', {}, h('strong', {}, 'Not saved: someone changed this card while you were editing.'),
@@ -275,8 +297,10 @@ export class CardEditor {
     // touch keep the teammate's values instead of being reverted to what the dialog first showed.
     const mine = this.read();
     const merged = valuesOf(current);
+    const { initial } = this.state;
     for (const key of Object.keys(merged)) {
-      if (mine[key] !== this.state.initial[key]) merged[key] = mine[key];
+      const edited = key === 'label_ids' ? !sameIds(mine[key], initial[key]) : mine[key] !== initial[key];
+      if (edited) merged[key] = mine[key];
     }
     this.state.base = current.version;
     this.state.initial = valuesOf(current);
@@ -322,7 +346,8 @@ export class CardEditor {
 }
 
 function fieldName(key) {
-  return { title: 'title', description: 'description', assignee_id: 'assignee', due_date: 'due date' }[key] ?? key;
+  return { title: 'title', description: 'description', assignee_id: 'assignee', due_date: 'due date',
+    label_ids: 'labels' }[key] ?? key;
 }
 
 function autosize(textarea) {

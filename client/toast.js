@@ -19,7 +19,8 @@ function ensureRegion() {
 
 /**
  * Show a toast. `kind`: 'info' | 'success' | 'error' | 'conflict'.
- * `action`: optional {label, run} for a single button (e.g. "Retry").
+ * `action`: optional {label, run, testid?} for a single button (e.g. "Retry", "Undo").
+ * Returns a function that closes the toast.
  */
 export function toast(message, { kind = 'info', action = null, detail = null, timeout } = {}) {
   const ms = timeout ?? (kind === 'error' || kind === 'conflict' ? 9000 : 4500);
@@ -36,7 +37,7 @@ export function toast(message, { kind = 'info', action = null, detail = null, ti
       detail ? h('p', { class: 'toast-detail' }, detail) : null),
     action
       ? h('button', { class: 'btn btn-small btn-ghost', type: 'button',
-          onclick: () => { close(); action.run(); } }, action.label)
+          testid: action.testid ?? 'toast-action', onclick: () => { close(); action.run(); } }, action.label)
       : null,
     h('button', { class: 'icon-btn toast-close', type: 'button', 'aria-label': 'Dismiss',
       onclick: close }, '×'),

@@ -1,0 +1,127 @@
+""" "Undo" in the toast after one's own delete, move and edit: a deleted card comes back at its place
+in every tab; an undo after someone else changed the card asks (naming them) instead of
+overwriting, and "Overwrite" puts back only what the undone change changed."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.async_api import expect
+
+from tests.browser.conftest import MakeAccount
+from tests.browser.layouts import put, removed
+from tests.browser.propagation import propagate, server_layout
+from tests.browser.seed import seed_board
+from tests.browser.web import Web
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+
+
+async def test_undo_of_a_delete_brings_the_card_back_at_its_place_in_every_tab(
+    web: Web, http: httpx.AsyncClient, account: MakeAccount
+) -> None:
+    alice, bob = await account("alice"), await account("bob")
+    board = await seed_board(
+        http,
+        alice,
+        "Launch plan",
+        [["Draft spec", "Review API", "Set up CI"], ["Design mockups"]],
+        members=((bob, "editor"),),
+    )
+    review = board.tasks["Review API"]["id"]
+    alice_browser = await web.signed_in(alice)
+    a1 = await web.open_board(alice_browser, board.id, "alice tab 1")
+    a2 = await web.open_board(alice_browser, board.id, "alice tab 2")
+    b = await web.board_as(bob, board.id)
+    before = await server_layout(http, alice, board.id)
+
+    await a1.open_card_menu(review)
+    await a1.by("menu-delete").click()
+    gone = removed(before, "Review API")
+    await propagate("delete", a1.by("confirm-ok").click, a1, [a2, b], gone)
+
+    offer = a1.by("toast").filter(has_text="Deleted “Review API”")
+    await expect(offer).to_be_visible()
+    await propagate("undo delete", offer.get_by_test_id("toast-undo").click, a1, [a2, b], before)
+    assert await server_layout(http, alice, board.id) == before
+    # The same card (id), not a copy; in the trash no more.
+    for tab in (a1, a2, b):
+        await expect(tab.by(f"card-{review}")).to_be_visible()
+    trash = (await http.get(f"/api/boards/{board.id}/trash", headers=alice.headers)).json()
+    assert [item["object_id"] for item in trash if item["kind"] == "task"] == []
+
+    # A move is undone the same way: back between the same neighbours.
+    todo, doing, _ = board.columns
+    await a2.open_card_menu(review)
+    moved = put(before, "Review API", doing)
+    await propagate("move", a2.by(f"menu-move-to-{doing}").click, a2, [a1, b], moved)
+    offer = a2.by("toast").filter(has_text="Moved “Review API”")
+    await propagate("undo move", offer.get_by_test_id("toast-undo").click, a2, [a1, b], before)
+    assert (await server_layout(http, alice, board.id))[0] == [
+        todo,
+        ["Draft spec", "Review API", "Set up CI"],
+    ]
+
+
+async def test_undo_after_someone_else_changed_the_card_asks_instead_of_overwriting(
+    web: Web, http: httpx.AsyncClient, account: MakeAccount
+) -> None:
+    alice, bob = await account("alice"), await account("bob")
+    board = await seed_board(
+        http, alice, "Release 2.0", [["Write release notes"]], members=((bob, "editor"),)
+    )
+    notes = board.tasks["Write release notes"]["id"]
+    a = await web.board_as(alice, board.id)
+    b = await web.board_as(bob, board.id)
+
+    # Alice renames the card; Bob then edits its description in his tab.
+    await a.front()
+    await a.by(f"card-open-{notes}").click()
+    await a.by("editor-title").fill("Release notes for 2.0")
+    await a.by("editor-save").click()
+    offer = a.by("toast").filter(has_text="Saved “Release notes for 2.0”")
+    await expect(offer).to_be_visible()
+    await expect(b.by(f"card-title-{notes}")).to_have_text("Release notes for 2.0")
+    await b.front()
+    await b.by(f"card-open-{notes}").click()
+    await b.by("editor-description").fill("Mention the new API.")
+    await b.by("editor-save").click()
+    await expect(a.by(f"card-{notes}")).to_have_attribute("data-version", "3")
+
+    # Alice's undo asks, naming Bob; "Cancel" leaves both changes as they are.
+    await a.front()
+    await offer.get_by_test_id("toast-undo").click()
+    question = a.by("undo-conflict-dialog")
+    await expect(question).to_be_visible()
+    await expect(question).to_contain_text(f"{bob.username} changed this card since. Overwrite?")
+    await question.get_by_test_id("confirm-cancel").click()
+    await expect(question).to_have_count(0)
+    task = (await http.get(f"/api/tasks/{notes}", headers=alice.headers)).json()
+    assert (task["title"], task["description"], task["version"]) == (
+        "Release notes for 2.0",
+        "Mention the new API.",
+        3,
+    )
+
+    # A move, then Bob's rename over REST. "Overwrite" moves the card back and keeps Bob's
+    # title: only what the undone change changed is put back.
+    todo, doing, _ = board.columns
+    await a.open_card_menu(notes)
+    await a.by(f"menu-move-to-{doing}").click()
+    await expect(a.card(notes)).to_have_attribute("data-column-id", str(doing))
+    offer = a.by("toast").filter(has_text="Moved “Release notes for 2.0”")
+    await expect(offer).to_be_visible()
+    renamed = await http.patch(
+        f"/api/tasks/{notes}", json={"title": "Release notes (final)"}, headers=bob.headers
+    )
+    assert renamed.status_code == 200, renamed.text
+    await expect(a.by(f"card-title-{notes}")).to_have_text("Release notes (final)")
+    await offer.get_by_test_id("toast-undo").click()
+    await expect(question).to_be_visible()
+    await expect(question).to_contain_text(f"{bob.username} changed this card since")
+    await question.get_by_test_id("confirm-ok").click()
+    for tab in (a, b):
+        await expect(tab.card(notes)).to_have_attribute("data-column-id", str(todo))
+        await expect(tab.by(f"card-title-{notes}")).to_have_text("Release notes (final)")
+    task = (await http.get(f"/api/tasks/{notes}", headers=alice.headers)).json()
+    assert (task["column_id"], task["title"]) == (todo, "Release notes (final)")
