@@ -125,3 +125,60 @@ async def test_undo_after_someone_else_changed_the_card_asks_instead_of_overwrit
         await expect(tab.by(f"card-title-{notes}")).to_have_text("Release notes (final)")
     task = (await http.get(f"/api/tasks/{notes}", headers=alice.headers)).json()
     assert (task["column_id"], task["title"]) == (todo, "Release notes (final)")
+
+
+async def test_the_trash_panel_restores_and_a_deleted_board_comes_back_from_the_list(
+    web: Web, http: httpx.AsyncClient, account: MakeAccount
+) -> None:
+    alice, bob = await account("alice"), await account("bob")
+    board = await seed_board(
+        http, alice, "Q3 marketing", [["Pricing page", "Beta invites"]], members=((bob, "editor"),)
+    )
+    _, _, done = board.columns
+    invites = board.tasks["Beta invites"]["id"]
+    a = await web.board_as(alice, board.id)
+    b = await web.board_as(bob, board.id)
+    before = await server_layout(http, alice, board.id)
+
+    # Bob deletes a card and an empty column; Alice restores both from the trash panel.
+    await b.open_card_menu(invites)
+    await b.by("menu-delete").click()
+    await b.by("confirm-ok").click()
+    await b.by(f"column-menu-{done}").click()
+    await b.by("menu-delete").click()
+    await b.by("confirm-ok").click()
+    await expect(a.by(f"column-{done}")).to_have_count(0)
+    await a.front()
+    await a.by("trash-toggle").click()
+    panel = a.by("trash-panel")
+    await expect(panel.get_by_test_id(f"trash-item-task-{invites}")).to_contain_text(
+        f"Deleted by {bob.username}"
+    )
+    await panel.get_by_test_id(f"trash-restore-column-{done}").click()
+    await propagate(
+        "restore from the trash",
+        panel.get_by_test_id(f"trash-restore-task-{invites}").click,
+        a,
+        [b],
+        before,
+    )
+    await expect(panel.get_by_test_id("trash-status")).to_have_text("The trash is empty.")
+
+    # The owner deletes the board (told it is kept 30 days) and restores it from the list.
+    await a.by("board-menu").click()
+    await a.by("menu-delete").click()
+    confirm = a.by("confirm-dialog")
+    await expect(confirm).to_contain_text("kept for 30 days")
+    await expect(confirm).to_contain_text("the owner can restore it")
+    await a.by("confirm-ok").click()
+    await expect(a.by("boards-view")).to_be_visible()
+    await expect(a.by(f"board-item-{board.id}")).to_have_count(0)
+    deleted = a.by(f"deleted-board-{board.id}")
+    await expect(deleted).to_contain_text("Q3 marketing")
+    await a.by(f"restore-board-{board.id}").click()
+    await expect(deleted).to_have_count(0)
+    await a.by(f"board-link-{board.id}").click()
+    await a.wait_connected()
+    assert await a.layout() == before
+    bob_boards = (await http.get("/api/boards", headers=bob.headers)).json()
+    assert board.id in [item["id"] for item in bob_boards]
