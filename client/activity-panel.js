@@ -10,8 +10,11 @@ import { formatDay, formatFull, timeAgo } from './format.js';
 const PAGE = 30;
 const REFRESH_DEBOUNCE_MS = 400;
 const CATCH_UP_TRIES = 5;
-const TYPE_NAME = { task: 'card', column: 'column', board: 'board', member: 'member' };
-const FIELD_NAME = { column_id: 'column', assignee_id: 'assignee', due_date: 'due date' };
+const TYPE_NAME = { task: 'card', column: 'column', board: 'board', member: 'member',
+  label: 'label', comment: 'comment', checklist: 'checklist item',
+  checklist_item: 'checklist item' };
+const FIELD_NAME = { column_id: 'column', assignee_id: 'assignee', due_date: 'due date',
+  label_ids: 'labels' };
 
 export class ActivityPanel {
   constructor({ boardId, store }) {
@@ -152,6 +155,10 @@ export class ActivityPanel {
       if (value === null || value === undefined || value === '') return 'none';
       if (field === 'assignee_id') return this.userName(value);
       if (field === 'due_date') return formatDay(value);
+      if (field === 'label_ids' && Array.isArray(value)) {
+        return value.map((id) => this.store.labels.get(id)?.name ?? 'a deleted label').join(', ')
+          || 'none';
+      }
       const text = typeof value === 'string' ? value : JSON.stringify(value);
       return text.length > 60 ? `${text.slice(0, 57)}…` : text;
     };

@@ -41,7 +41,8 @@ export function boardIntents({ boardId, store, actions, columnsEl, announce, onC
     const task = store.view().tasks.get(taskId);
     if (!task) return;
     const ok = await confirmDialog({ title: `Delete “${task.title}”?`,
-      message: 'The card is removed for everyone on this board.', confirmLabel: 'Delete card',
+      message: 'It goes to the board’s trash for 30 days; “Undo” brings it back.',
+      confirmLabel: 'Delete card',
       danger: true });
     if (!ok) return;
     const card = columnsEl.querySelector(`.card[data-id="${taskId}"]`);
@@ -56,7 +57,7 @@ export function boardIntents({ boardId, store, actions, columnsEl, announce, onC
     const ok = await confirmDialog({ title: `Delete column “${column.name}”?`,
       message: count
         ? `It still holds ${count} card${count === 1 ? '' : 's'}: move or delete them first.`
-        : 'The column is removed for everyone on this board.',
+        : 'It goes to the board’s trash for 30 days; “Undo” brings it back.',
       confirmLabel: 'Delete column', danger: true });
     if (ok) actions.deleteColumn(column); // with cards, the server answers 409 and we say so
   }

@@ -336,7 +336,8 @@ export class CardEditor {
     if (!task) return this.close();
     const base = this.state.base;
     const ok = await confirmDialog({ title: `Delete “${task.title}”?`,
-      message: 'The card is removed for everyone on this board.', confirmLabel: 'Delete card',
+      message: 'It goes to the board’s trash for 30 days; “Undo” brings it back.',
+      confirmLabel: 'Delete card',
       danger: true });
     if (!ok) return;
     this.close();
