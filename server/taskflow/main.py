@@ -32,9 +32,12 @@ from taskflow.routes import (
     accounts,
     activity,
     boards,
+    checklists,
     columns,
+    comments,
     documents,
     health,
+    labels,
     sessions,
     tasks,
     trash,
@@ -146,7 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(accounts.router)
     app.include_router(sessions.router)
-    for module in (boards, columns, tasks, trash, activity):
+    for module in (boards, columns, tasks, labels, comments, checklists, trash, activity):
         app.include_router(module.router)
     install_api_fallback(app)
     _mount_client(app, Path(settings.client_dir))

@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
     StringConstraints,
@@ -196,6 +197,10 @@ class MemberPublic(Output):
 
 # Tasks
 
+MAX_LABELS_PER_TASK = 20
+# Labels of the task's board, in the order they were put on; duplicates are refused by the service.
+LabelIds = Annotated[list[Id], Field(max_length=MAX_LABELS_PER_TASK)]
+
 
 class TaskCreate(Input):
     model_config = ConfigDict(
@@ -212,6 +217,7 @@ class TaskCreate(Input):
     due_date: DueDate | None = None
     before_id: Id | None = None
     after_id: Id | None = None
+    label_ids: LabelIds = Field(default_factory=list)
 
 
 class TaskUpdate(Input):
@@ -229,6 +235,7 @@ class TaskUpdate(Input):
     due_date: DueDate | None = None
     before_id: Id | None = None
     after_id: Id | None = None
+    label_ids: LabelIds | None = None
     version: Annotated[StrictInt, Field(ge=1)] | None = None
 
 
@@ -264,6 +271,53 @@ CommentBody = Annotated[
 ChecklistText = Annotated[
     StrictStr, StringConstraints(min_length=1, max_length=200, pattern=SHOWS_SOMETHING)
 ]
+
+
+class LabelCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Bug", "color": "red"}]}
+    )
+
+    name: LabelName
+    color: LabelColor = "gray"
+
+
+class LabelUpdate(Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Defect"}]})
+
+    name: LabelName | None = None
+    color: LabelColor | None = None
+
+
+class CommentCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"body": "Looks good to me"}]}
+    )
+
+    body: CommentBody
+
+
+class CommentUpdate(CommentCreate):
+    pass
+
+
+class ChecklistItemCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"text": "Write the tests"}]}
+    )
+
+    text: ChecklistText
+    before_id: Id | None = None
+    after_id: Id | None = None
+
+
+class ChecklistItemUpdate(Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"done": True}]})
+
+    text: ChecklistText | None = None
+    done: StrictBool | None = None
+    before_id: Id | None = None
+    after_id: Id | None = None
 
 
 class LabelPublic(Output):

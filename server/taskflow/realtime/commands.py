@@ -14,7 +14,7 @@ from taskflow.database import UNAVAILABLE, Database
 from taskflow.errors import DomainError, Invalid, VersionConflict
 from taskflow.metrics import WS_COMMANDS
 from taskflow.models import User
-from taskflow.realtime import protocol
+from taskflow.realtime import card_commands, protocol
 from taskflow.realtime.protocol import ClientFrame
 from taskflow.schemas import TaskCreate, TaskUpdate
 from taskflow.services import idempotency, tasks
@@ -129,6 +129,8 @@ class CommandRunner:
         self, tx: AsyncSession, *, actor: User, board_id: int, frame: ClientFrame
     ) -> list[Event]:
         data = frame.data
+        if (handler := card_commands.HANDLERS.get(frame.type)) is not None:
+            return await handler(tx, actor, board_id, data)
         if frame.type == "task.create":
             cmd = TaskCreate.model_validate(data)
             _, events = await tasks.create_task(tx=tx, actor=actor, board_id=board_id, cmd=cmd)

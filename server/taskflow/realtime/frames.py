@@ -7,11 +7,28 @@ description of them, and the tests validate every frame they see against the pub
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from taskflow.schemas import ColumnPublic, MemberPublic, TaskCreate, TaskPublic, TaskUpdate, UserRef
+from taskflow.schemas import (
+    MAX_ID,
+    ChecklistItemCreate,
+    ChecklistItemPublic,
+    ChecklistItemUpdate,
+    ColumnPublic,
+    CommentCreate,
+    CommentPublic,
+    CommentUpdate,
+    LabelCreate,
+    LabelPublic,
+    LabelUpdate,
+    MemberPublic,
+    TaskCreate,
+    TaskPublic,
+    TaskUpdate,
+    UserRef,
+)
 
 Ref = str | None
 REF = Field(default=None, max_length=200, description="any string; the reply repeats it")
@@ -78,6 +95,54 @@ class ColumnsRebalanced(Frame):
     columns: list[ColumnKey]
 
 
+class LabelGone(Frame):
+    id: int
+    board_id: int
+
+
+class CardCounters(Frame):
+    """What the card shows of its comments and checklist after the change."""
+
+    id: int
+    comment_count: int
+    checklist_total: int
+    checklist_done: int
+
+
+class CommentData(CommentPublic):
+    model_config = ConfigDict(extra="forbid")
+
+    task: CardCounters
+
+
+class ChecklistItemData(ChecklistItemPublic):
+    model_config = ConfigDict(extra="forbid")
+
+    task: CardCounters
+
+
+class DetailGone(Frame):
+    """A deleted comment or checklist item, and its card's counters."""
+
+    id: int
+    task_id: int
+    board_id: int
+    task: CardCounters
+
+
+class ItemKey(Frame):
+    id: int
+    position: str
+    updated_at: datetime
+
+
+class ChecklistRebalanced(Frame):
+    board_id: int
+    task_id: int
+    items: list[ItemKey]
+    task: CardCounters
+
+
 EVENT_DATA: dict[str, type[BaseModel]] = {
     "board.updated": BoardData,
     "board.deleted": BoardGone,
@@ -94,6 +159,17 @@ EVENT_DATA: dict[str, type[BaseModel]] = {
     "member.removed": MemberGone,
     "tasks.rebalanced": TasksRebalanced,
     "columns.rebalanced": ColumnsRebalanced,
+    "label.created": LabelPublic,
+    "label.updated": LabelPublic,
+    "label.deleted": LabelGone,
+    "comment.created": CommentData,
+    "comment.updated": CommentData,
+    "comment.deleted": DetailGone,
+    "comment.restored": CommentData,
+    "checklist.created": ChecklistItemData,
+    "checklist.updated": ChecklistItemData,
+    "checklist.deleted": DetailGone,
+    "checklist.rebalanced": ChecklistRebalanced,
 }
 
 # Server to client.
@@ -137,7 +213,16 @@ class Ack(Frame):
     type: Literal["ack"]
     ref: Ref
     seq: int | None
-    data: TaskPublic | TaskGone | Expiry
+    data: (
+        TaskPublic
+        | TaskGone
+        | Expiry
+        | LabelPublic
+        | LabelGone
+        | CommentData
+        | ChecklistItemData
+        | DetailGone
+    )
 
 
 ErrorCode = Literal[
@@ -187,6 +272,105 @@ class TaskDeleteCommand(Frame):
     data: TaskDeletion
 
 
+# Card details: `data.id` names the object (the task, for a comment's or an item's creation).
+
+ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class Named(Frame):
+    id: ObjectId
+
+
+class LabelCreateCommand(Frame):
+    type: Literal["label.create"]
+    ref: Ref = REF
+    data: LabelCreate
+
+
+class LabelChange(LabelUpdate):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": 3, "color": "blue"}]})
+
+    id: ObjectId
+
+
+class LabelUpdateCommand(Frame):
+    type: Literal["label.update"]
+    ref: Ref = REF
+    data: LabelChange
+
+
+class LabelDeleteCommand(Frame):
+    type: Literal["label.delete"]
+    ref: Ref = REF
+    data: Named
+
+
+class CommentNew(CommentCreate):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": 7, "body": "Done?"}]})
+
+    id: ObjectId = Field(description="the task's id")
+
+
+class CommentCreateCommand(Frame):
+    type: Literal["comment.create"]
+    ref: Ref = REF
+    data: CommentNew
+
+
+class CommentChange(CommentUpdate):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": 4, "body": "Done."}]})
+
+    id: ObjectId
+
+
+class CommentUpdateCommand(Frame):
+    type: Literal["comment.update"]
+    ref: Ref = REF
+    data: CommentChange
+
+
+class CommentDeleteCommand(Frame):
+    type: Literal["comment.delete"]
+    ref: Ref = REF
+    data: Named
+
+
+class CommentRestoreCommand(Frame):
+    type: Literal["comment.restore"]
+    ref: Ref = REF
+    data: Named
+
+
+class ChecklistNew(ChecklistItemCreate):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": 7, "text": "Test it"}]})
+
+    id: ObjectId = Field(description="the task's id")
+
+
+class ChecklistCreateCommand(Frame):
+    type: Literal["checklist.create"]
+    ref: Ref = REF
+    data: ChecklistNew
+
+
+class ChecklistChange(ChecklistItemUpdate):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": 5, "done": True}]})
+
+    id: ObjectId
+
+
+class ChecklistUpdateCommand(Frame):
+    type: Literal["checklist.update"]
+    ref: Ref = REF
+    data: ChecklistChange
+
+
+class ChecklistDeleteCommand(Frame):
+    type: Literal["checklist.delete"]
+    ref: Ref = REF
+    data: Named
+
+
 class Ping(Frame):
     type: Literal["ping"]
     ref: Ref = REF
@@ -221,6 +405,16 @@ CLIENT_FRAMES: list[type[BaseModel]] = [
     TaskCreateCommand,
     TaskUpdateCommand,
     TaskDeleteCommand,
+    LabelCreateCommand,
+    LabelUpdateCommand,
+    LabelDeleteCommand,
+    CommentCreateCommand,
+    CommentUpdateCommand,
+    CommentDeleteCommand,
+    CommentRestoreCommand,
+    ChecklistCreateCommand,
+    ChecklistUpdateCommand,
+    ChecklistDeleteCommand,
     Ping,
     Auth,
 ]

@@ -18,7 +18,14 @@ CLOSE_BOARD_DELETED: Final = 4410
 CLOSE_FRAME_TOO_LARGE: Final = 4413
 CLOSE_TOO_MANY_COMMANDS: Final = 4429
 
-COMMANDS: Final = frozenset({"task.create", "task.update", "task.delete"})
+COMMANDS: Final = frozenset(
+    {
+        "task.create", "task.update", "task.delete",
+        "label.create", "label.update", "label.delete",
+        "comment.create", "comment.update", "comment.delete", "comment.restore",
+        "checklist.create", "checklist.update", "checklist.delete",
+    }
+)  # fmt: skip
 PONG: Final = '{"type":"pong"}'
 MAX_TOKEN_CHARS: Final = 4_096
 

@@ -12,8 +12,16 @@ from pydantic import WithJsonSchema
 
 from taskflow.errors import Invalid
 from taskflow.models import Task
-from taskflow.schemas import PathId, TaskCreate, TaskPublic, TaskUpdate
+from taskflow.schemas import (
+    MAX_LABELS_PER_TASK,
+    NO_NUL,
+    PathId,
+    TaskCreate,
+    TaskPublic,
+    TaskUpdate,
+)
 from taskflow.services import tasks
+from taskflow.services.task_filter import TaskFilter
 from taskflow.web.answers import A_CHANGE, A_WRITE, ON_A_BOARD, answers, links
 from taskflow.web.deps import CommitDep, CurrentUser, SessionDep
 from taskflow.web.idempotency import IdempotencyDep
@@ -68,8 +76,27 @@ async def list_tasks(
     user: CurrentUser,
     session: SessionDep,
     column_id: Annotated[PathId | None, Query()] = None,
+    label: Annotated[
+        list[PathId] | None,
+        Query(max_length=MAX_LABELS_PER_TASK, description="a label id; all given must be on it"),
+    ] = None,
+    assignee: Annotated[PathId | None, Query(description="the assignee's user id")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=NO_NUL,
+            description="text in the title or description, in any case",
+        ),
+    ] = None,
 ) -> list[TaskPublic]:
-    found = await tasks.list_tasks(tx=session, actor=user, board_id=board_id, column_id=column_id)
+    filters = None
+    if label or assignee is not None or q is not None:
+        filters = TaskFilter(label_ids=tuple(label or ()), assignee_id=assignee, text=q)
+    found = await tasks.list_tasks(
+        tx=session, actor=user, board_id=board_id, column_id=column_id, filters=filters
+    )
     return [TaskPublic.model_validate(task) for task in found]
 
 

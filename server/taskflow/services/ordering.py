@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from taskflow.errors import Invalid
-from taskflow.models import Column, Task
+from taskflow.models import ChecklistItem, Column, Task
 
-Ordered = type[Task] | type[Column]
-BoardRow = TypeVar("BoardRow", Column, Task)
+Ordered = type[Task] | type[Column] | type[ChecklistItem]
+BoardRow = TypeVar("BoardRow", Column, Task, ChecklistItem)
 # Generous for real boards (keys stay under 10 characters until a gap is split ~50 times), and
 # small enough for every snapshot, event and activity entry that carries a position.
 MAX_KEY_LENGTH = 64

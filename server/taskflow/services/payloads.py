@@ -52,4 +52,4 @@ def diff(
 
 def created(after: dict[str, Any], fields: Collection[str]) -> dict[str, dict[str, Any]]:
     """Activity `changes` of a new object: its non-empty `fields`, each from None."""
-    return {f: {"from": None, "to": after[f]} for f in fields if after.get(f) not in (None, "")}
+    return {f: {"from": None, "to": after[f]} for f in fields if after.get(f) not in (None, "", [])}

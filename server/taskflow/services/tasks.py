@@ -27,15 +27,19 @@ from taskflow.services.events import (
     claim_seq_if_member,
     record_event,
 )
+from taskflow.services.labels import require_labels
 from taskflow.services.payloads import created, diff, task_data
+from taskflow.services.task_filter import TaskFilter
 from taskflow.services.task_placement import is_move, placement, rebalanced, require_column
 from taskflow.services.trash_payloads import keep_task
 from taskflow.types import utcnow
 
 MISSING = "task not found"
-CREATED_FIELDS = ("title", "description", "column_id", "assignee_id", "due_date")
-UPDATED_FIELDS = ("title", "description", "column_id", "position", "assignee_id", "due_date")
-NOT_NULL = ("title", "description", "column_id")
+CREATED_FIELDS = ("title", "description", "column_id", "assignee_id", "due_date", "label_ids")
+UPDATED_FIELDS = (
+    "title", "description", "column_id", "position", "assignee_id", "due_date", "label_ids",
+)  # fmt: skip
+NOT_NULL = ("title", "description", "column_id", "label_ids")
 
 
 async def create_task(
@@ -53,6 +57,7 @@ async def create_task(
     )
     if cmd.assignee_id is not None:
         await _require_assignee(tx, board_id=board_id, user_id=cmd.assignee_id)
+    await require_labels(tx, board_id=board_id, label_ids=cmd.label_ids)
     events = []
     if placed.rebalanced:
         events.append(
@@ -68,6 +73,7 @@ async def create_task(
         position=placed.key,
         assignee_id=cmd.assignee_id,
         due_date=_utc(cmd.due_date),
+        label_ids=list(cmd.label_ids),
         version=1,
         created_by=actor.id,
         created_at=now,
@@ -117,6 +123,9 @@ async def update_task(
         task.assignee_id = cmd.assignee_id
     if "due_date" in fields:
         task.due_date = _utc(cmd.due_date)
+    if cmd.label_ids is not None:
+        await require_labels(tx, board_id=task.board_id, label_ids=cmd.label_ids)
+        task.label_ids = list(cmd.label_ids)
     events = []
     if is_move(task, cmd):
         column_id, placed = await placement(
@@ -181,9 +190,17 @@ async def get_task(*, tx: AsyncSession, actor: User, task_id: int) -> Task:
 
 
 async def list_tasks(
-    *, tx: AsyncSession, actor: User, board_id: int, column_id: int | None = None
+    *,
+    tx: AsyncSession,
+    actor: User,
+    board_id: int,
+    column_id: int | None = None,
+    filters: TaskFilter | None = None,
 ) -> list[Task]:
-    """The board's tasks (or one column's) in board order: columns in order, then tasks."""
+    """The board's tasks (or one column's) in board order: columns in order, then tasks.
+
+    `filters` keeps only the tasks that match all of its parts.
+    """
     await require_role(tx=tx, board_id=board_id, user=actor, allowed=READERS)
     query = (
         select(Task)
@@ -194,7 +211,13 @@ async def list_tasks(
     if column_id is not None:
         await require_column(tx, board_id=board_id, column_id=column_id)
         query = query.where(Task.column_id == column_id)
-    return list((await tx.execute(query)).scalars())
+    if filters is None:
+        return list((await tx.execute(query)).scalars())
+    if filters.assignee_id is not None:
+        query = query.where(Task.assignee_id == filters.assignee_id)
+    if filters.label_ids:
+        await require_labels(tx, board_id=board_id, label_ids=sorted(set(filters.label_ids)))
+    return [task for task in (await tx.execute(query)).scalars() if filters.matches(task)]
 
 
 async def _lock_for_write(
