@@ -1,0 +1,116 @@
+"""Labels, comments and checklists made in one user's tab show in another user's tab at once: on the
+card (label chips, comment count, done/total) and in that user's open card editor; the filter bar
+narrows the board to the cards with a label."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.async_api import expect
+
+from tests.browser.conftest import MakeAccount
+from tests.browser.seed import seed_board
+from tests.browser.web import Web
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+
+
+async def test_a_label_a_comment_and_a_checklist_item_show_in_another_users_tab(
+    web: Web, http: httpx.AsyncClient, account: MakeAccount
+) -> None:
+    alice, bob = await account("alice"), await account("bob")
+    board = await seed_board(
+        http,
+        alice,
+        "Launch plan",
+        [["Write launch post", "Set up CI"]],
+        members=((bob, "editor"),),
+    )
+    post, ci = board.tasks["Write launch post"]["id"], board.tasks["Set up CI"]["id"]
+    a = await web.board_as(alice, board.id)
+    b = await web.board_as(bob, board.id)
+
+    # Alice makes a label in the card editor, puts it on the card and saves.
+    await a.front()
+    await a.by(f"card-open-{post}").click()
+    await a.by("new-label-name").fill("Urgent")
+    await a.by("new-label-color").select_option("red")
+    await a.by("create-label").click()
+    toggle = a.by("label-picker").get_by_role("button", name="Urgent")
+    await expect(toggle).to_have_attribute("aria-pressed", "true")
+    await a.by("editor-save").click()
+    labels = (await http.get(f"/api/boards/{board.id}/labels", headers=alice.headers)).json()
+    urgent = next(label["id"] for label in labels if label["name"] == "Urgent")
+    for tab in (a, b):
+        chip = tab.by(f"card-label-{post}-{urgent}")
+        await expect(chip).to_contain_text("Urgent")
+        await expect(chip).to_have_class("label-chip label-red")
+
+    # Bob filters his board by the label: only that card is left; clearing shows both again.
+    await b.front()
+    await b.by(f"filter-label-{urgent}").click()
+    await expect(b.by(f"card-{ci}")).to_have_count(0)
+    await expect(b.by(f"card-{post}")).to_be_visible()
+    await expect(b.by("filter-count")).to_have_text("1 of 2 cards")
+    await b.by("filter-clear").click()
+    await expect(b.by(f"card-{ci}")).to_be_visible()
+    await expect(a.by(f"card-{ci}")).to_be_visible()  # never filtered in another tab
+
+    # Both open the card; Bob comments and adds a checklist item; Alice sees both at once.
+    await a.front()
+    await a.by(f"card-open-{post}").click()
+    await expect(a.by("comments-status")).to_have_text("No comments yet.")
+    await b.front()
+    await b.by(f"card-open-{post}").click()
+    await b.by("comment-input").fill("Draft is in the shared folder.")
+    await b.by("comment-add").click()
+    await b.by("checklist-input").fill("Proofread")
+    await b.by("checklist-input").press("Enter")
+    comment = a.by("comment-list").locator("li.comment")
+    await expect(comment).to_have_count(1)
+    await expect(comment).to_contain_text(bob.username)
+    await expect(comment).to_contain_text("Draft is in the shared folder.")
+    await expect(comment.locator("time")).to_have_text("just now")
+    item = a.by("checklist").locator("li.checklist-item")
+    await expect(item).to_have_count(1)
+    await expect(item).to_contain_text("Proofread")
+    await expect(a.by("checklist-progress")).to_have_text("0/1")
+    for tab in (a, b):
+        await expect(tab.by(f"card-comments-{post}")).to_contain_text("1")
+        await expect(tab.by(f"card-checklist-{post}")).to_contain_text("0/1")
+
+    # Alice only sees Bob's comment; she may delete it as the owner, not edit it.
+    comment_id = int((await comment.get_attribute("data-testid") or "").rsplit("-", 1)[1])
+    await expect(a.by(f"comment-edit-{comment_id}")).to_have_count(0)
+    await expect(a.by(f"comment-delete-{comment_id}")).to_be_visible()
+    # Bob edits his own comment; Alice's editor shows the new text.
+    await b.by(f"comment-edit-{comment_id}").click()
+    await b.by(f"comment-edit-input-{comment_id}").fill("Draft is in the launch folder.")
+    await b.by(f"comment-save-{comment_id}").click()
+    await expect(a.by(f"comment-body-{comment_id}")).to_have_text("Draft is in the launch folder.")
+    await expect(comment).to_contain_text("edited")
+
+    # Alice ticks the item and adds another, then moves it up with the keyboard: Bob follows.
+    await a.front()
+    item_id = int((await item.get_attribute("data-testid") or "").rsplit("-", 1)[1])
+    await a.by(f"checklist-done-{item_id}").check()
+    await a.by("checklist-input").fill("Pick a header image")
+    await a.by("checklist-add").click()
+    b_items = b.by("checklist").locator("li.checklist-item .checklist-text")
+    await expect(b_items).to_have_text(["Proofread", "Pick a header image"])
+    await expect(b.by(f"checklist-done-{item_id}")).to_be_checked()
+    await expect(a.by("checklist").locator("li.checklist-item")).to_have_count(2)
+    newest_item = a.by("checklist").locator("li.checklist-item").last
+    newest_id = int((await newest_item.get_attribute("data-testid") or "").rsplit("-", 1)[1])
+    newest = a.by(f"checklist-done-{newest_id}")
+    await newest.focus()
+    await a.page.keyboard.press("Alt+ArrowUp")
+    await expect(b_items).to_have_text(["Pick a header image", "Proofread"])
+    await expect(newest).to_be_focused()
+    for tab in (a, b):
+        await expect(tab.by(f"card-checklist-{post}")).to_contain_text("1/2")
+        await expect(tab.by("checklist-progress")).to_have_text("1/2")
+
+    task = (await http.get(f"/api/tasks/{post}", headers=alice.headers)).json()
+    assert (task["label_ids"], task["comment_count"]) == ([urgent], 1)
+    assert (task["checklist_total"], task["checklist_done"]) == (2, 1)
