@@ -19,6 +19,7 @@ import { membersPanel } from './members-panel.js';
 import { menuButton } from './menu.js';
 import { cardStep } from './moves.js';
 import { navigate } from './router.js';
+import { removeDialog } from './toast.js';
 import { TrashPanel } from './trash-panel.js';
 import { Undo } from './undo.js';
 
@@ -115,6 +116,14 @@ export function boardView(root, boardId, { me, expireSession }) {
     actions = new BoardActions(store, boardId);
     const undo = new Undo({ store, actions, me });
     actions.undo = undo;
+    const onUndoKey = (event) => {
+      if (!(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey) return;
+      if (event.key.toLowerCase() !== 'z' || document.querySelector('dialog[open]')) return;
+      if (event.target.closest?.('input, textarea, select, [contenteditable]')) return;
+      if (undo.runLatest()) event.preventDefault();
+    };
+    document.addEventListener('keydown', onUndoKey);
+    cleanups.push(() => document.removeEventListener('keydown', onUndoKey));
     editor = new CardEditor({ store, actions, boardId, me, undo, announce,
       canEdit: () => store.view().canEdit, isOwner: () => store.view().isOwner });
     members = membersPanel({ actions, me });
@@ -320,7 +329,7 @@ export function boardView(root, boardId, { me, expireSession }) {
       activity?.destroy();
       trash?.destroy();
       for (const cleanup of cleanups) cleanup();
-      document.querySelectorAll('dialog').forEach((d) => d.remove());
+      document.querySelectorAll('dialog').forEach((d) => removeDialog(d));
     },
   };
 }

@@ -8,7 +8,7 @@ import { h, replace } from './dom.js';
 import { formatDay, formatFull, fromDateInput, timeAgo, toDateInput } from './format.js';
 import { labelPicker } from './label-picker.js';
 import { memberId } from './store.js';
-import { toast, toastError } from './toast.js';
+import { removeDialog, toast, toastError } from './toast.js';
 
 const valuesOf = (task) => ({
   title: task.title,
@@ -69,7 +69,7 @@ export class CardEditor {
     const dialog = this.dialog;
     this.dialog = null;
     if (dialog?.open) dialog.close();
-    dialog?.remove();
+    if (dialog) removeDialog(dialog);
   }
 
   build(values) {

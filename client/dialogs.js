@@ -1,5 +1,6 @@
 // Confirmation in a native <dialog>: modal, focus-trapped and closed by Escape for free.
 import { h } from './dom.js';
+import { removeDialog } from './toast.js';
 
 /** Resolves true when confirmed. `danger` styles the confirm button as destructive. */
 export function confirmDialog({ title, message, confirmLabel = 'Confirm', danger = false,
@@ -16,7 +17,7 @@ export function confirmDialog({ title, message, confirmLabel = 'Confirm', danger
         message ? h('p', { class: 'muted', id: 'confirm-message' }, message) : null,
         h('div', { class: 'dialog-actions' }, cancel, ok)));
     dialog.addEventListener('close', () => {
-      dialog.remove();
+      removeDialog(dialog);
       resolve(dialog.returnValue === 'ok');
     });
     document.body.append(dialog);
@@ -42,7 +43,7 @@ export function promptDialog({ title, label, value = '', confirmLabel = 'Save', 
             value: 'ok' }, confirmLabel))));
     dialog.addEventListener('close', () => {
       const text = input.value.trim();
-      dialog.remove();
+      removeDialog(dialog);
       resolve(dialog.returnValue === 'ok' && text ? text : null);
     });
     document.body.append(dialog);

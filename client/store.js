@@ -24,8 +24,9 @@ export class BoardStore {
     this.tasks = byId(tasks);
     this.members = new Map(members.map((m) => [memberId(m), m]));
     this.labels = byId(labels);
-    // Who last changed each task (from events), to name them when an undo meets their change.
-    this.lastActors = new Map();
+    // Who made each task's latest version we heard of (from events): an undo that meets a
+    // newer version names them.
+    this.changers = new Map();
     // Ids deleted by our own REST calls: an older event still in flight must not resurrect them.
     this.deletedTasks = new Set();
     this.deletedColumns = new Set();
@@ -72,16 +73,15 @@ export class BoardStore {
       case 'task.created':
       case 'task.updated':
         this.putTask(data);
-        if (frame.actor) this.lastActors.set(data.id, frame.actor);
+        this.noteChanger(data, frame.actor);
         break;
       case 'task.restored': // same id, back at its place, with a version above the deleted one
         this.deletedTasks.delete(data.id);
         this.putTask(data);
-        if (frame.actor) this.lastActors.set(data.id, frame.actor);
+        this.noteChanger(data, frame.actor);
         break;
       case 'task.deleted':
         this.tasks.delete(data.id);
-        if (frame.actor) this.lastActors.set(data.id, frame.actor);
         break;
       case 'label.created':
       case 'label.updated':
@@ -150,6 +150,19 @@ export class BoardStore {
       return;
     }
     this.tasks.set(task.id, task);
+  }
+
+  noteChanger(task, actor) {
+    const known = this.changers.get(task.id);
+    if (actor && !(known?.version > task.version)) {
+      this.changers.set(task.id, { actor, version: task.version });
+    }
+  }
+
+  /** Who made `version` of a task (or a later one), if an event told us; else null. */
+  changedBy(taskId, version) {
+    const known = this.changers.get(taskId);
+    return known && known.version >= version ? known.actor : null;
   }
 
   /** Comment and checklist counters change without a task version: merge them as they come. */

@@ -8,6 +8,7 @@ import { editBackBody, moveBackBody, undoCheck, whoChanged } from './undo-plan.j
 import { toast, toastError } from './toast.js';
 
 const UNDO_MS = 15_000;
+const WHO_WAIT_MS = 1_500;
 
 export class Undo {
   /** ctx: {store, actions, me} */
@@ -16,11 +17,40 @@ export class Undo {
     this.closeOffer = null;
   }
 
+  /** Who made the card's `current` version. A 412 can beat the event that says so: wait a moment. */
+  changer(current) {
+    const { store } = this.ctx;
+    const known = store.changedBy(current.id, current.version);
+    if (known) return Promise.resolve(known);
+    return new Promise((resolve) => {
+      const done = (actor) => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(actor);
+      };
+      const unsubscribe = store.subscribe(() => {
+        const actor = store.changedBy(current.id, current.version);
+        if (actor) done(actor);
+      });
+      const timer = setTimeout(() => done(null), WHO_WAIT_MS);
+    });
+  }
+
   /** One offer at a time: a newer change's "Undo" replaces the previous one. */
   offer(message, run) {
     this.closeOffer?.();
+    this.run = run;
     this.closeOffer = toast(message, { kind: 'success', timeout: UNDO_MS,
-      action: { label: 'Undo', testid: 'toast-undo', run } });
+      action: { label: 'Undo', testid: 'toast-undo', run, shortcut: 'Control+Z Meta+Z',
+        title: 'Undo (Ctrl+Z)' } });
+  }
+
+  /** Ctrl+Z / Cmd+Z: take the offer still showing, if any. Returns whether there was one. */
+  runLatest() {
+    if (!this.closeOffer?.isShown()) return false;
+    this.closeOffer();
+    this.run();
+    return true;
   }
 
   afterTaskDelete(task) {
@@ -107,8 +137,8 @@ export class Undo {
     }
   }
 
-  askOverwrite(current) {
-    const who = whoChanged(this.ctx.store.lastActors.get(current.id), this.ctx.me);
+  async askOverwrite(current) {
+    const who = whoChanged(await this.changer(current), this.ctx.me);
     return confirmDialog({
       title: `${who} changed this card since. Overwrite?`,
       message: `“${current.title}” was changed after your change. Undoing now replaces that ` +

@@ -65,7 +65,7 @@ test('task.restored brings back a card we deleted ourselves, at its place', () =
   assert.equal(store.tasks.has(1), false);
   store.applyEvent(event(3, 'task.restored', task(1, { version: 3 })));
   assert.deepEqual(store.view().tasksByColumn.get(10).map((t) => t.id), [1, 2]);
-  assert.equal(store.lastActors.get(1).username, 'bob');
+  assert.equal(store.changedBy(1, 3).username, 'bob');
 });
 
 test('column.restored brings a column back; restoreColumn after our own delete too', () => {
@@ -84,10 +84,13 @@ test('board.restored only advances seq and keeps our role', () => {
   assert.equal(store.view().role, 'editor');
 });
 
-test('who changed a task last is remembered from its events', () => {
+test('who made a task\'s version is remembered from its events, for that version only', () => {
   const store = new BoardStore(snapshot());
   store.applyEvent(event(2, 'task.updated', task(2, { version: 2 }), { id: 3, username: 'cy' }));
-  assert.equal(store.lastActors.get(2).username, 'cy');
+  assert.equal(store.changedBy(2, 2).username, 'cy');
+  assert.equal(store.changedBy(2, 3), null); // a 412 that beat its event: not cy's doing
+  store.applyEvent(event(3, 'task.updated', task(2, { version: 3 }), { id: 2, username: 'bob' }));
+  assert.equal(store.changedBy(2, 3).username, 'bob');
 });
 
 const comment = (id, updated_at = '2026-01-01T00:00:0' + id + 'Z', task_id = 1) =>

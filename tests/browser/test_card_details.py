@@ -111,6 +111,17 @@ async def test_a_label_a_comment_and_a_checklist_item_show_in_another_users_tab(
         await expect(tab.by(f"card-checklist-{post}")).to_contain_text("1/2")
         await expect(tab.by("checklist-progress")).to_have_text("1/2")
 
+    # Alice, the owner, deletes Bob's comment: gone in Bob's editor, back for both on "Undo".
+    await a.by(f"comment-delete-{comment_id}").click()
+    await expect(b.by(f"comment-{comment_id}")).to_have_count(0)
+    await expect(b.by(f"card-comments-{post}")).to_have_count(0)
+    await a.by("toast").filter(has_text="Comment deleted").get_by_test_id("toast-undo").click()
+    for tab in (a, b):
+        await expect(tab.by(f"comment-body-{comment_id}")).to_have_text(
+            "Draft is in the launch folder."
+        )
+        await expect(tab.by(f"card-comments-{post}")).to_contain_text("1")
+
     task = (await http.get(f"/api/tasks/{post}", headers=alice.headers)).json()
     assert (task["label_ids"], task["comment_count"]) == ([urgent], 1)
     assert (task["checklist_total"], task["checklist_done"]) == (2, 1)
