@@ -19,6 +19,7 @@ from pydantic import (
     StrictStr,
     StringConstraints,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 # RFC 3339, as `format: date-time` says: pydantic alone would also take a number (or a string of
 # digits) as a Unix time, and a date-time without seconds.
@@ -283,10 +284,14 @@ class LabelCreate(Input):
 
 
 class LabelUpdate(Input):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Defect"}]})
+    # An empty change is refused (422 "nothing to change"): the document says so too.
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Defect"}], "minProperties": 1}
+    )
 
-    name: LabelName | None = None
-    color: LabelColor | None = None
+    # Left out means unchanged; null is refused (422), so the document does not offer it.
+    name: LabelName | SkipJsonSchema[None] = None
+    color: LabelColor | SkipJsonSchema[None] = None
 
 
 class CommentCreate(Input):
@@ -312,10 +317,12 @@ class ChecklistItemCreate(Input):
 
 
 class ChecklistItemUpdate(Input):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"done": True}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"done": True}], "minProperties": 1}
+    )
 
-    text: ChecklistText | None = None
-    done: StrictBool | None = None
+    text: ChecklistText | SkipJsonSchema[None] = None
+    done: StrictBool | SkipJsonSchema[None] = None
     before_id: Id | None = None
     after_id: Id | None = None
 

@@ -120,6 +120,8 @@ async def restore_comment(
         raise Conflict("the comment's task is gone: restore the task first") from None
     await _require_room(tx, task)
     comment = Comment(**kept.model_dump())
+    if comment.author_id is not None and await tx.get(User, comment.author_id) is None:
+        comment.author_id = None  # as the foreign key would have done had it stayed
     tx.add(comment)
     task.comment_count += 1
     await tx.flush()
