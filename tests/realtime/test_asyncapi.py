@@ -51,6 +51,7 @@ def test_every_frame_type_event_name_and_close_code_is_described() -> None:
     assert {kind for kind, _ in received} == {"ping", "auth"} | protocol.COMMANDS
     assert {"task.create", "task.update", "task.delete"} | CARD_COMMANDS <= protocol.COMMANDS
     assert {name for kind, name in sent if kind == "event"} >= CARD_EVENTS
+    assert {"task.restore", "column.restore"} <= protocol.COMMANDS
     codes = asyncapi_document()["channels"]["liveBoard"]["x-close-codes"]
     for code in (4401, 4404, 4408, 4410, 4413, 4429, 1012, 1013, 1008, 1009):
         assert str(code) in codes

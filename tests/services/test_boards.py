@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from taskflow.database import Database
 from taskflow.errors import Forbidden, NotFound
@@ -98,3 +98,16 @@ async def test_snapshot_is_one_view(db: Database, crew: Crew) -> None:
     async with db.session() as tx:
         with pytest.raises(NotFound):
             await boards.board_snapshot(tx=tx, actor=crew.stranger, board_id=crew.board.id)
+
+
+async def test_a_deleted_board_whose_item_was_forgotten_is_erased(db: Database, crew: Crew) -> None:
+    async with db.session() as tx:
+        await boards.delete_board(tx=tx, actor=crew.owner, board_id=crew.board.id)
+        await tx.commit()
+    async with db.session() as tx:
+        assert await board_trash.erase_expired_boards(tx) == 0  # still restorable
+        # The item expired and was forgotten first (another pass, a moment later).
+        await tx.execute(delete(TrashItem))
+        assert await board_trash.erase_expired_boards(tx) == 1
+        await tx.commit()
+    assert await count(db, Board) == 0 and await count(db, Column) == 0

@@ -16,6 +16,7 @@ from taskflow.metrics import WS_COMMANDS
 from taskflow.models import User
 from taskflow.realtime import card_commands, protocol
 from taskflow.realtime.protocol import ClientFrame
+from taskflow.realtime.restore_commands import RESTORE_COMMANDS, run_restore
 from taskflow.schemas import TaskCreate, TaskUpdate
 from taskflow.services import idempotency, tasks
 from taskflow.services.events import Event
@@ -128,6 +129,8 @@ class CommandRunner:
     async def _execute(
         self, tx: AsyncSession, *, actor: User, board_id: int, frame: ClientFrame
     ) -> list[Event]:
+        if frame.type in RESTORE_COMMANDS:
+            return await run_restore(tx, actor=actor, board_id=board_id, frame=frame)
         data = frame.data
         if (handler := card_commands.HANDLERS.get(frame.type)) is not None:
             return await handler(tx, actor, board_id, data)

@@ -216,6 +216,7 @@ class Ack(Frame):
     data: (
         TaskPublic
         | TaskGone
+        | ColumnPublic
         | Expiry
         | LabelPublic
         | LabelGone
@@ -371,6 +372,26 @@ class ChecklistDeleteCommand(Frame):
     data: Named
 
 
+class Restoring(Frame):
+    id: int = Field(ge=1, le=2**63 - 1)
+
+
+class TaskRestoreCommand(Frame):
+    """Bring a deleted task back from the trash, at its place (`ack` data: the task)."""
+
+    type: Literal["task.restore"]
+    ref: Ref = REF
+    data: Restoring
+
+
+class ColumnRestoreCommand(Frame):
+    """Bring a deleted column back from the trash, at its place (`ack` data: the column)."""
+
+    type: Literal["column.restore"]
+    ref: Ref = REF
+    data: Restoring
+
+
 class Ping(Frame):
     type: Literal["ping"]
     ref: Ref = REF
@@ -415,6 +436,8 @@ CLIENT_FRAMES: list[type[BaseModel]] = [
     ChecklistCreateCommand,
     ChecklistUpdateCommand,
     ChecklistDeleteCommand,
+    TaskRestoreCommand,
+    ColumnRestoreCommand,
     Ping,
     Auth,
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.errors import NotFound
@@ -89,19 +89,33 @@ async def deleted_boards(*, tx: AsyncSession, actor: User) -> list[TrashItem]:
 
 
 async def erase_expired_boards(tx: AsyncSession) -> int:
-    """Erase every board whose trash item expired, with all its rows; how many.
+    """Erase every deleted board that has no unexpired trash item any more, with all its rows;
+    how many. Its activity stays in the feed, as it always did after a board's deletion.
 
-    Its activity stays in the feed, as it always did after a board's deletion.
+    Without an unexpired item rather than with an expired one: a pass that forgot the item
+    (it expired between this query and `forget_expired`) must not leave the board for ever.
     """
-    expired = await tx.execute(
-        select(Board.id)
-        .join(TrashItem, (TrashItem.object_id == Board.id) & (TrashItem.kind == "board"))
-        .where(TrashItem.expires_at <= utcnow(), Board.deleted_at.is_not(None))
+    restorable = exists().where(
+        TrashItem.kind == "board",
+        TrashItem.object_id == Board.id,
+        TrashItem.expires_at > utcnow(),
     )
-    board_ids = [int(board_id) for board_id in expired.scalars()]
-    for board_id in board_ids:
-        await erase_board(tx, board_id=board_id)
-    return len(board_ids)
+    candidates = await tx.execute(
+        select(Board.id).where(Board.deleted_at.is_not(None), ~restorable)
+    )
+    erased = 0
+    for board_id in [int(board_id) for board_id in candidates.scalars()]:
+        # Locked and checked again: a restore that took the item just before it expired and
+        # has not committed yet wins, and the board stays.
+        locked = await tx.execute(
+            select(Board.id)
+            .where(Board.id == board_id, Board.deleted_at.is_not(None), ~restorable)
+            .with_for_update()
+        )
+        if locked.scalar_one_or_none() is not None:
+            await erase_board(tx, board_id=board_id)
+            erased += 1
+    return erased
 
 
 async def erase_board(tx: AsyncSession, *, board_id: int) -> None:
