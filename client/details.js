@@ -38,6 +38,7 @@ export class DetailList {
       return false;
     }
     if (verb === 'deleted') return this.remove(data.id);
+    if (verb === 'rebalanced') return this.rebalance(data.items ?? []);
     if (verb === 'restored') this.deleted.delete(data.id);
     return this.put(data);
   }
@@ -49,6 +50,15 @@ export class DetailList {
     if (current && current.updated_at > item.updated_at) return false;
     this.items.set(item.id, item);
     return true;
+  }
+
+  /** Fresh keys for every item (`checklist.rebalanced`): only positions change. */
+  rebalance(fresh) {
+    for (const { id, position, updated_at } of fresh) {
+      const current = this.items.get(id);
+      if (current) this.items.set(id, { ...current, position, updated_at });
+    }
+    return fresh.length > 0;
   }
 
   remove(id) {

@@ -125,6 +125,7 @@ export class BoardStore {
       case 'checklist.created':
       case 'checklist.updated':
       case 'checklist.deleted':
+      case 'checklist.rebalanced':
         // The card's counters after the change; the items themselves live in the open
         // editor (details.js).
         if (data.task) this.putCounters(data.task);

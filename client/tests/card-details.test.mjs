@@ -123,6 +123,15 @@ test('checklist items are ordered by position like cards (code units, then id)',
   assert.deepEqual(list.list().map((i) => i.id), [2, 3, 1]);
 });
 
+test('checklist.rebalanced gives every item its fresh key', () => {
+  const list = new DetailList({ taskId: 1, kind: 'checklist' });
+  const item = (id, position) => ({ id, task_id: 1, position, text: `i${id}`, updated_at: 'a' });
+  list.load([item(1, 'a0'), item(2, 'a0V')]);
+  list.apply(event(2, 'checklist.rebalanced', { task_id: 1, task: counters(1, 0, 2, 0),
+    items: [{ id: 1, position: 'b1', updated_at: 'b' }, { id: 2, position: 'b0', updated_at: 'b' }] }));
+  assert.deepEqual(list.list().map((i) => [i.id, i.text]), [[2, 'i2'], [1, 'i1']]);
+});
+
 test('every label colour keeps AA contrast (4.5:1) for its text', () => {
   assert.deepEqual(COLORS, ['gray', 'red', 'orange', 'yellow', 'green', 'teal', 'blue', 'purple',
     'pink']); // the server's LabelColor
