@@ -15,6 +15,7 @@ import { sortable } from './dnd.js';
 import { h, replace, syncChildren } from './dom.js';
 import { filterBar } from './filter-bar.js';
 import { isActive, matches } from './filter.js';
+import { openLabelsDialog } from './labels-dialog.js';
 import { membersPanel } from './members-panel.js';
 import { menuButton } from './menu.js';
 import { cardStep } from './moves.js';
@@ -60,7 +61,8 @@ export function boardView(root, boardId, { me, expireSession }) {
     testid: 'trash-toggle', 'aria-expanded': 'false', 'aria-controls': 'side-panel',
     onclick: () => togglePanel('trash') }, 'Trash');
   const toggles = { members: membersToggle, activity: activityToggle, trash: trashToggle };
-  const filters = filterBar({ onChange: () => scheduleRender() });
+  const filters = filterBar({ onChange: () => scheduleRender(),
+    onManageLabels: () => openLabelsDialog({ store, boardId }) });
   const header = h('header', { class: 'board-head' },
     h('div', { class: 'board-title-row' },
       h('a', { class: 'back-link', href: '#/boards', testid: 'back-to-boards' },

@@ -5,7 +5,8 @@ import { EMPTY_FILTER, isActive } from './filter.js';
 import { labelChip } from './labels.js';
 import { memberId } from './store.js';
 
-export function filterBar({ onChange }) {
+/** onChange(filter); onManageLabels() opens the board's labels (editors). */
+export function filterBar({ onChange, onManageLabels }) {
   let filter = EMPTY_FILTER;
   const set = (changes) => {
     filter = { ...filter, ...changes };
@@ -32,10 +33,13 @@ export function filterBar({ onChange }) {
       render(lastView, lastShown);
       text.focus();
     } }, 'Clear filter');
-  const el = h('div', { class: 'filter-bar', role: 'search', 'aria-label': 'Filter cards',
-    testid: 'filter-bar' },
-    h('label', { class: 'sr-only', for: 'filter-text' }, 'Filter cards by text'),
-    text, assignee, labels, clear, count);
+  const manage = h('button', { type: 'button', class: 'btn btn-ghost btn-small',
+    testid: 'manage-labels', hidden: true, onclick: () => onManageLabels() }, 'Edit labels…');
+  const el = h('div', { class: 'filter-bar', testid: 'filter-bar' },
+    h('div', { class: 'filter-controls', role: 'search', 'aria-label': 'Filter cards' },
+      h('label', { class: 'sr-only', for: 'filter-text' }, 'Filter cards by text'),
+      text, assignee, labels, clear, count),
+    manage);
 
   let lastView = null;
   let lastShown = 0;
@@ -51,6 +55,7 @@ export function filterBar({ onChange }) {
   function render(view, shown) {
     lastView = view;
     lastShown = shown;
+    manage.hidden = !view.canEdit;
     const key = JSON.stringify([view.members.map((m) => [memberId(m), m.username]),
       view.labels.map((l) => [l.id, l.name, l.color]), filter.labelIds]);
     if (key !== optionsKey) {

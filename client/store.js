@@ -88,12 +88,7 @@ export class BoardStore {
         this.labels.set(data.id, data);
         break;
       case 'label.deleted': // taken off every card by the server, without a version bump
-        this.labels.delete(data.id);
-        for (const [id, task] of this.tasks) {
-          if (task.label_ids?.includes(data.id)) {
-            this.tasks.set(id, { ...task, label_ids: task.label_ids.filter((l) => l !== data.id) });
-          }
-        }
+        this.dropLabel(data.id);
         break;
       case 'tasks.rebalanced': // fresh positions (and versions) for every task of a column
         for (const fresh of data.tasks || []) {
@@ -190,9 +185,18 @@ export class BoardStore {
     this.labels.set(label.id, label);
     this.changed({ type: 'local' });
   }
-  putCountersLocal(counters) {
-    this.putCounters(counters);
+  /** A label we deleted: off every card too, as the server did (no version change). */
+  removeLabel(id) {
+    this.dropLabel(id);
     this.changed({ type: 'local' });
+  }
+  dropLabel(id) {
+    this.labels.delete(id);
+    for (const [taskId, task] of this.tasks) {
+      if (task.label_ids?.includes(id)) {
+        this.tasks.set(taskId, { ...task, label_ids: task.label_ids.filter((l) => l !== id) });
+      }
+    }
   }
   removeTask(id) {
     this.deletedTasks.add(id);

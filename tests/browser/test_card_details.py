@@ -10,7 +10,7 @@ from playwright.async_api import expect
 
 from tests.browser.conftest import MakeAccount
 from tests.browser.seed import seed_board
-from tests.browser.web import Web
+from tests.browser.web import Web, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
@@ -125,3 +125,20 @@ async def test_a_label_a_comment_and_a_checklist_item_show_in_another_users_tab(
     task = (await http.get(f"/api/tasks/{post}", headers=alice.headers)).json()
     assert (task["label_ids"], task["comment_count"]) == ([urgent], 1)
     assert (task["checklist_total"], task["checklist_done"]) == (2, 1)
+
+    # Bob renames the label in "Edit labels" (Alice's card shows it), then deletes it: it is
+    # taken off the card in both tabs, without changing the card's version.
+    await b.by("editor-cancel").click()
+    await b.by("manage-labels").click()
+    await b.by(f"label-name-{urgent}").fill("Blocker")
+    await b.by(f"label-name-{urgent}").press("Enter")
+    await expect(a.by(f"card-label-{post}-{urgent}")).to_contain_text("Blocker")
+    await screenshot(b.page, "labels-dialog")
+    await b.by(f"label-delete-{urgent}").click()
+    await expect(b.by("confirm-dialog")).to_contain_text("It is taken off 1 card.")
+    await b.by("confirm-ok").click()
+    for tab in (a, b):
+        await expect(tab.by(f"card-labels-{post}")).to_have_count(0)
+    await expect(b.by("labels-list")).to_contain_text("No labels yet.")
+    task = (await http.get(f"/api/tasks/{post}", headers=alice.headers)).json()
+    assert task["label_ids"] == []
