@@ -53,12 +53,18 @@ export function labelPicker({ store, boardId, readOnly }, selected) {
   function toggle(id) {
     ids = ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id];
     render();
-    list.querySelector(`[data-label-id="${id}"]`)?.focus();
   }
+
+  let shownKey = null;
 
   function render() {
     const labels = store.view().labels;
     ids = ids.filter((id) => store.labels.has(id)); // a label deleted meanwhile is gone
+    const key = JSON.stringify([labels.map((l) => [l.id, l.name, l.color]), ids]);
+    if (key === shownKey) return; // the store changed something else: keep the buttons (focus)
+    shownKey = key;
+    const focused = list.contains(document.activeElement)
+      ? document.activeElement.dataset.labelId : null;
     const shown = readOnly ? labels.filter((l) => ids.includes(l.id)) : labels;
     replace(list,
       shown.length === 0 ? h('span', { class: 'muted' }, readOnly ? 'None' : 'No labels yet') : null,
@@ -66,6 +72,7 @@ export function labelPicker({ store, boardId, readOnly }, selected) {
         : h('button', { type: 'button', class: 'label-toggle', testid: `label-toggle-${label.id}`,
           'aria-pressed': String(ids.includes(label.id)), dataset: { labelId: label.id },
           onclick: () => toggle(label.id) }, labelChip(label))));
+    if (focused) list.querySelector(`[data-label-id="${focused}"]`)?.focus();
   }
 
   render();
