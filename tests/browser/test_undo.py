@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import WebSocketRoute, expect
 
 from tests.browser.conftest import MakeAccount
 from tests.browser.layouts import put, removed
@@ -182,3 +182,73 @@ async def test_the_trash_panel_restores_and_a_deleted_board_comes_back_from_the_
     assert await a.layout() == before
     bob_boards = (await http.get("/api/boards", headers=bob.headers)).json()
     assert board.id in [item["id"] for item in bob_boards]
+
+
+class HeldEvents:
+    """Between a tab and the server: while `holding`, event frames wait here, in order."""
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.held: list[str | bytes] = []
+        self.tab: WebSocketRoute | None = None
+
+    def route(self, tab: WebSocketRoute) -> None:
+        server = tab.connect_to_server()
+        self.tab = tab
+        tab.on_message(server.send)
+        server.on_message(self.from_server)
+
+    def from_server(self, message: str | bytes) -> None:
+        assert self.tab is not None
+        if self.holding and '"type":"event"' in str(message).replace(" ", ""):
+            self.held.append(message)
+        else:
+            self.tab.send(message)
+
+    def release(self) -> None:
+        assert self.tab is not None
+        self.holding = False
+        for message in self.held:
+            self.tab.send(message)
+        self.held.clear()
+
+
+async def test_an_undo_the_server_refuses_with_412_asks_and_names_who_changed_the_card(
+    web: Web, http: httpx.AsyncClient, account: MakeAccount
+) -> None:
+    """The tab has not heard of Bob's change yet: the undo goes out, the server answers 412,
+    and the question waits for the event that says who made it."""
+    alice, bob = await account("alice"), await account("bob")
+    board = await seed_board(
+        http, alice, "Release 2.0", [["Write release notes"]], members=((bob, "editor"),)
+    )
+    notes = board.tasks["Write release notes"]["id"]
+    todo, doing, _ = board.columns
+    events = HeldEvents()
+    context = await web.signed_in(alice)
+    await context.route_web_socket("**/ws/boards/**", events.route)
+    a = await web.open_board(context, board.id, "alice")
+
+    await a.open_card_menu(notes)
+    await a.by(f"menu-move-to-{doing}").click()
+    offer = a.by("toast").filter(has_text="Moved “Write release notes”")
+    await expect(offer).to_be_visible()
+    events.holding = True
+    renamed = await http.patch(
+        f"/api/tasks/{notes}", json={"title": "Release notes (final)"}, headers=bob.headers
+    )
+    assert renamed.status_code == 200, renamed.text
+    async with a.page.expect_response(lambda response: response.status == 412):
+        await offer.get_by_test_id("toast-undo").click()
+    events.release()
+    question = a.by("undo-conflict-dialog")
+    await expect(question).to_contain_text(f"{bob.username} changed this card since. Overwrite?")
+    await question.get_by_test_id("confirm-ok").click()
+    await expect(a.card(notes)).to_have_attribute("data-column-id", str(todo))
+    await expect(a.by(f"card-title-{notes}")).to_have_text("Release notes (final)")
+    task = (await http.get(f"/api/tasks/{notes}", headers=alice.headers)).json()
+    assert (task["column_id"], task["title"], task["version"]) == (
+        todo,
+        "Release notes (final)",
+        4,
+    )
