@@ -14,6 +14,7 @@ const colorSelect = (attrs, value) => {
 };
 
 export function openLabelsDialog({ store, boardId }) {
+  const sent = new Map(); // label id -> the values of its request in flight
   const list = h('ul', { class: 'labels-list', testid: 'labels-list' });
   const message = h('p', { class: 'form-message', role: 'alert', dataset: { kind: 'error' },
     hidden: true, testid: 'labels-error' });
@@ -55,16 +56,22 @@ export function openLabelsDialog({ store, boardId }) {
     }
   }
 
-  async function save(label, name, color) {
+  async function save(id, name, color) {
+    // Against the latest we know: Enter and the change event that follows both land here.
+    const label = store.labels.get(id);
+    if (!label) return;
     const body = {};
-    if (name && name !== label.name) body.name = name;
-    if (color !== label.color) body.color = color;
+    if (name && name !== label.name && name !== sent.get(id)?.name) body.name = name;
+    if (color !== label.color && color !== sent.get(id)?.color) body.color = color;
     if (!Object.keys(body).length) return;
     message.hidden = true;
+    sent.set(id, { ...sent.get(id), ...body });
     try {
-      store.upsertLabel(await api.updateLabel(label.id, body));
+      store.upsertLabel(await api.updateLabel(id, body));
     } catch (error) {
       fail(`Could not change “${label.name}”: ${explain(error, name)}`);
+    } finally {
+      sent.delete(id);
     }
   }
 
@@ -88,7 +95,7 @@ export function openLabelsDialog({ store, boardId }) {
       testid: `label-name-${label.id}`, 'aria-label': `Name of the label ${label.name}` });
     const color = colorSelect({ testid: `label-color-${label.id}`,
       'aria-label': `Colour of the label ${label.name}` }, label.color);
-    const commit = () => save(label, name.value.trim(), color.value);
+    const commit = () => save(label.id, name.value.trim(), color.value);
     name.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' && !event.isComposing) {
         event.preventDefault();

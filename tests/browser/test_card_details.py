@@ -142,3 +142,13 @@ async def test_a_label_a_comment_and_a_checklist_item_show_in_another_users_tab(
     await expect(b.by("labels-list")).to_contain_text("No labels yet.")
     task = (await http.get(f"/api/tasks/{post}", headers=alice.headers)).json()
     assert task["label_ids"] == []
+
+    # The activity panel says it in words.
+    await a.front()
+    await a.by("editor-cancel").click()
+    await a.by("activity-toggle").click()
+    feed = a.by("activity-list")
+    await expect(feed).to_contain_text(f"{bob.username} commented on card “Write launch post”")
+    await expect(feed).to_contain_text(f"{alice.username} restored a comment on card")
+    await expect(feed).to_contain_text(f"{bob.username} deleted label “Blocker”")
+    await screenshot(a.page, "activity-card-details")
