@@ -22,7 +22,8 @@ TS = "2026-01-01T00:00:00+00:00"
 def task_data(board_id: int, version: int) -> dict[str, object]:
     return {
         "id": 1, "board_id": board_id, "column_id": 1, "title": "load", "description": "",
-        "position": "a0", "assignee_id": None, "due_date": None, "version": version,
+        "position": "a0", "assignee_id": None, "due_date": None, "version": version, "label_ids": [],
+        "comment_count": 0, "checklist_total": 0, "checklist_done": 0,
         "created_by": None, "created_at": TS, "updated_at": TS,
     }  # fmt: skip
 

@@ -127,6 +127,11 @@ async def test_a_deleted_board_is_restored_by_its_owner(
     task = await new_task(client, team, "kept")
     url = f"/api/boards/{team.id}"
     members = (await client.get(url, headers=team.owner.headers)).json()["members"]
+    for who, status in ((team.owner, 409), (team.editor, 403), (team.stranger, 404)):
+        live = await unchanged_after(
+            app, lambda who=who: client.post(f"{url}/restore", headers=who.headers)
+        )
+        assert live.status_code == status, live.text
     await delete(client, url, team.owner)
     deleted = await client.get("/api/trash/boards", headers=team.owner.headers)
     assert deleted.status_code == 200
@@ -149,7 +154,8 @@ async def test_a_deleted_board_is_restored_by_its_owner(
     assert [t["id"] for t in snapshot["tasks"]] == [task["id"]]
     assert [b["id"] for b in (await client.get("/api/boards", headers=team.viewer.headers)).json()] == [team.id]  # fmt: skip
     assert (await client.get("/api/trash/boards", headers=team.owner.headers)).json() == []
-    assert (await client.post(f"{url}/restore", headers=team.owner.headers)).status_code == 404
+    # Restored once: now a live board, which a second restore conflicts with.
+    assert (await client.post(f"{url}/restore", headers=team.owner.headers)).status_code == 409
     activity = await client.get(f"{url}/activity?limit=2", headers=team.owner.headers)
     assert [e["verb"] for e in activity.json()["items"]] == ["board.restored", "board.deleted"]
 

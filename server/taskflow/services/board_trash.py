@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.errors import NotFound
+from taskflow.errors import Conflict, NotFound
 from taskflow.models import (
     Board,
     BoardEvent,
@@ -18,6 +18,7 @@ from taskflow.models import (
     TrashItem,
     User,
 )
+from taskflow.services.access import OWNER_ONLY, member_role, require_role
 from taskflow.services.events import Activity, Event, claim_next_seq, record_event
 from taskflow.services.payloads import board_data
 from taskflow.services.trash import keep_in_trash, take_from_trash
@@ -46,13 +47,15 @@ async def keep_board(tx: AsyncSession, *, board: Board, actor: User) -> TrashIte
 
 async def restore_board(*, tx: AsyncSession, actor: User, board_id: int) -> tuple[Board, Event]:
     """Bring the actor's own deleted board back, with its members (those who still have an
-    account); its `board.restored` event. Anyone else's board, or an expired one: NotFound."""
+    account); its `board.restored` event. Anyone else's board, or an expired one: NotFound;
+    a board that is not deleted: Conflict for its owner."""
     owned = await tx.execute(
         select(Board.id).where(
             Board.id == board_id, Board.owner_id == actor.id, Board.deleted_at.is_not(None)
         )
     )
     if owned.scalar_one_or_none() is None:
+        await _refuse_live_board(tx, actor=actor, board_id=board_id)
         raise NotFound(MISSING)
     seq = await claim_next_seq(tx, board_id)
     # Under the board's lock: of two restores, the second finds the item gone.
@@ -71,6 +74,15 @@ async def restore_board(*, tx: AsyncSession, actor: User, board_id: int) -> tupl
         data=board_data(board), activity=activity,
     )  # fmt: skip
     return board, event
+
+
+async def _refuse_live_board(tx: AsyncSession, *, actor: User, board_id: int) -> None:
+    """A board that is not deleted: Conflict for its owner, as for any board call otherwise
+    (403 for its other members, 404 for everyone else)."""
+    if await member_role(tx=tx, board_id=board_id, user_id=actor.id) is None:
+        return
+    await require_role(tx=tx, board_id=board_id, user=actor, allowed=OWNER_ONLY)
+    raise Conflict("the board is not deleted")
 
 
 async def deleted_boards(*, tx: AsyncSession, actor: User) -> list[TrashItem]:
