@@ -118,14 +118,7 @@ export function boardView(root, boardId, { me, expireSession }) {
     actions = new BoardActions(store, boardId);
     const undo = new Undo({ store, actions, me });
     actions.undo = undo;
-    const onUndoKey = (event) => {
-      if (!(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey) return;
-      if (event.key.toLowerCase() !== 'z' || document.querySelector('dialog[open]')) return;
-      if (event.target.closest?.('input, textarea, select, [contenteditable]')) return;
-      if (undo.runLatest()) event.preventDefault();
-    };
-    document.addEventListener('keydown', onUndoKey);
-    cleanups.push(() => document.removeEventListener('keydown', onUndoKey));
+    cleanups.push(undo.listenForKeys());
     editor = new CardEditor({ store, actions, boardId, me, undo, announce,
       canEdit: () => store.view().canEdit, isOwner: () => store.view().isOwner });
     members = membersPanel({ actions, me });

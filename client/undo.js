@@ -45,7 +45,19 @@ export class Undo {
         title: 'Undo (Ctrl+Z)' } });
   }
 
-  /** Ctrl+Z / Cmd+Z: take the offer still showing, if any. Returns whether there was one. */
+  /** Ctrl+Z / Cmd+Z outside text fields and dialogs runs the offer; returns the cleanup. */
+  listenForKeys() {
+    const onKey = (event) => {
+      if (!(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey) return;
+      if (event.key.toLowerCase() !== 'z' || document.querySelector('dialog[open]')) return;
+      if (event.target.closest?.('input, textarea, select, [contenteditable]')) return;
+      if (this.runLatest()) event.preventDefault();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }
+
+  /** Take the offer still showing, if any. Returns whether there was one. */
   runLatest() {
     if (!this.closeOffer?.isShown()) return false;
     this.closeOffer();
