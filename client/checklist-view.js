@@ -30,7 +30,7 @@ export class ChecklistView {
       : null;
     this.status = h('p', { class: 'muted', testid: 'checklist-status', hidden: true });
     this.el = h('section', { class: 'editor-section', 'aria-labelledby': 'checklist-title' },
-      h('h3', { class: 'section-title', id: 'checklist-title' }, 'Checklist ', this.progress),
+      h('h2', { class: 'section-title', id: 'checklist-title' }, 'Checklist ', this.progress),
       this.list, this.status, composer);
     this.load();
   }

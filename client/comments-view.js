@@ -30,7 +30,7 @@ export class CommentsView {
             onclick: () => this.add() }, 'Comment'))
       : null;
     this.el = h('section', { class: 'editor-section', 'aria-labelledby': 'comments-title' },
-      h('h3', { class: 'section-title', id: 'comments-title' }, 'Comments'),
+      h('h2', { class: 'section-title', id: 'comments-title' }, 'Comments'),
       this.list, this.status, composer);
     this.load();
   }
