@@ -39,6 +39,14 @@ test('label.deleted takes the label off every card without touching versions', (
   assert.equal(store.view().labelsById.has(8), false);
 });
 
+test('a label we deleted leaves the cards at once, as the server will say', () => {
+  const store = new BoardStore(snapshot());
+  store.removeLabel(7);
+  assert.deepEqual(store.tasks.get(1).label_ids, [8]);
+  assert.equal(store.labels.has(7), false);
+  assert.equal(store.applyEvent(event(2, 'label.deleted', { id: 7, board_id: 1 })), 'applied');
+});
+
 test('comment and checklist events carry the card counters', () => {
   const store = new BoardStore(snapshot());
   store.applyEvent(event(2, 'comment.created', { id: 5, task_id: 1, task: counters(1, 1) }));
