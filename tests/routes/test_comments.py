@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -139,3 +140,16 @@ async def test_limits_and_a_gone_task(client: httpx.AsyncClient, app: FastAPI, t
     assert response.status_code == 409 and "task" in response.json()["detail"]
     missing = await client.get("/api/tasks/999999/comments", headers=team.owner.headers)
     assert missing.status_code == 404
+
+
+async def test_concurrent_comments_keep_the_count(client: httpx.AsyncClient, team: Team) -> None:
+    task = await new_task(client, team)
+    start = await board_seq(client, team)
+    authors = [team.owner, team.editor] * 4
+    made = await asyncio.gather(
+        *(new_comment(client, task["id"], who, f"c{i}") for i, who in enumerate(authors))
+    )
+    got = await client.get(f"/api/tasks/{task['id']}", headers=team.viewer.headers)
+    assert got.json()["comment_count"] == len(made) == 8
+    events = await events_after(client, team, start)
+    assert [seq for seq, _ in events] == list(range(start + 1, start + 9))
