@@ -97,6 +97,7 @@ export class Undo {
     const { store } = this.ctx;
     try {
       store.restoreTask(await api.restoreTask(task.id));
+      toast(`Restored “${task.title}”`, { kind: 'info' });
     } catch (error) {
       const detail = error.status === 409 ? 'Its column was deleted: restore the column first.'
         : error.status === 404 ? 'It is no longer in the trash.' : error.message;
@@ -107,6 +108,7 @@ export class Undo {
   async restoreColumn(column) {
     try {
       this.ctx.store.restoreColumn(await api.restoreColumn(column.id));
+      toast(`Restored column “${column.name}”`, { kind: 'info' });
     } catch (error) {
       toastError(`Could not restore column “${column.name}”`, { detail: error.message });
     }
