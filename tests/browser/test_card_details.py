@@ -152,3 +152,43 @@ async def test_a_label_a_comment_and_a_checklist_item_show_in_another_users_tab(
     await expect(feed).to_contain_text(f"{alice.username} restored a comment on card")
     await expect(feed).to_contain_text(f"{bob.username} deleted label “Blocker”")
     await screenshot(a.page, "activity-card-details")
+
+
+async def test_a_viewer_reads_labels_comments_and_the_checklist_but_changes_nothing(
+    web: Web, http: httpx.AsyncClient, account: MakeAccount
+) -> None:
+    owner, viewer = await account("owner"), await account("viewer")
+    board = await seed_board(
+        http, owner, "Roadmap", [["Pricing page"]], members=((viewer, "viewer"),)
+    )
+    card = board.tasks["Pricing page"]["id"]
+    label = await http.post(
+        f"/api/boards/{board.id}/labels",
+        json={"name": "Q3", "color": "teal"},
+        headers=owner.headers,
+    )
+    assert label.status_code == 201, label.text
+    for response in (
+        await http.patch(
+            f"/api/tasks/{card}", json={"label_ids": [label.json()["id"]]}, headers=owner.headers
+        ),
+        await http.post(
+            f"/api/tasks/{card}/comments", json={"body": "Ship it"}, headers=owner.headers
+        ),
+        await http.post(
+            f"/api/tasks/{card}/checklist", json={"text": "Copy"}, headers=owner.headers
+        ),
+    ):
+        assert response.status_code in (200, 201), response.text
+    tab = await web.board_as(viewer, board.id)
+    await expect(tab.by(f"card-labels-{card}")).to_contain_text("Q3")
+    await tab.by(f"card-open-{card}").click()
+    await expect(tab.by("comment-list")).to_contain_text("Ship it")
+    await expect(tab.by("checklist")).to_contain_text("Copy")
+    editor = tab.by("card-editor")
+    await expect(editor.locator("input[type=checkbox]")).to_be_disabled()
+    for control in ("comment-input", "checklist-input", "new-label-name"):
+        await expect(tab.by(control)).to_have_count(0)
+    await expect(editor.locator('[data-testid^="comment-delete-"]')).to_have_count(0)
+    await expect(editor.locator('[data-testid^="label-toggle-"]')).to_have_count(0)
+    await expect(tab.by("manage-labels")).to_be_hidden()
