@@ -127,7 +127,8 @@ export function boardView(root, boardId, { me, expireSession }) {
     intents = boardIntents({ boardId, store, actions, columnsEl, announce,
       onCardLeaves: (taskId) => { focusTaskId = taskId; },
       onBoardDeleted: () => leave('deleted', me) });
-    menus = boardMenus({ store, intents, openCard: (taskId) => editor.open(taskId), columnsEl });
+    menus = boardMenus({ store, view: shownView, intents, columnsEl,
+      openCard: (taskId) => editor.open(taskId) });
     cleanups.push(store.subscribe((change) => {
       if (change.type === 'event') {
         activity.onBoardEvent();
@@ -138,7 +139,7 @@ export function boardView(root, boardId, { me, expireSession }) {
     cleanups.push(boardKeyboard(columnsEl, {
       canEdit: () => store.view().canEdit,
       moveCard: (taskId, direction) =>
-        intents.moveCard(taskId, cardStep(store.view(), taskId, direction)),
+        intents.moveCard(taskId, cardStep(shownView(), taskId, direction)),
       deleteCard: intents.deleteCard,
       moveColumn: intents.moveColumn,
     }));
@@ -188,17 +189,22 @@ export function boardView(root, boardId, { me, expireSession }) {
     }
   }
 
+  /** The board as this tab shows it: with a filter on, only the cards that pass it. */
+  function shownView() {
+    const view = store.view();
+    const filter = filters.value();
+    if (!isActive(filter)) return view;
+    const tasksByColumn = new Map([...view.tasksByColumn]
+      .map(([columnId, tasks]) => [columnId, tasks.filter((t) => matches(t, filter))]));
+    return { ...view, tasksByColumn };
+  }
+
   function columnContext(view) {
     const doneColumns = new Set(view.columns.filter((c) => DONE_NAMES.test(c.name.trim())).map((c) => c.id));
-    const filter = filters.value();
-    const filtering = isActive(filter);
+    const shown = shownView().tasksByColumn;
     return {
       canEdit: view.canEdit,
-      filtering,
-      tasksIn: (columnId) => {
-        const tasks = view.tasksByColumn.get(columnId) ?? [];
-        return filtering ? tasks.filter((t) => matches(t, filter)) : tasks;
-      },
+      tasksIn: (columnId) => shown.get(columnId) ?? [],
       onRename: (columnId, name) => {
         const column = store.view().columns.find((c) => c.id === columnId);
         if (column) actions.renameColumn(column, name);
