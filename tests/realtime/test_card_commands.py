@@ -30,6 +30,8 @@ async def test_every_card_command_reaches_another_socket_in_seq_order(
 
     label = await run("label.create", {"name": "Bug", "color": "red"})
     await run("label.update", {"id": label["id"], "color": "blue"})
+    tagged = await run("task.update", {"id": task["id"], "label_ids": [label["id"]]})
+    assert tagged["label_ids"] == [label["id"]] and tagged["version"] == 2
     comment = await run("comment.create", {"id": task["id"], "body": "Looks good"})
     assert comment["task"]["comment_count"] == 1 and comment["author_id"] == editor.id
     await run("comment.update", {"id": comment["id"], "body": "Looks great"})
@@ -49,7 +51,7 @@ async def test_every_card_command_reaches_another_socket_in_seq_order(
     events = await watcher.events_until(acks[-1]["seq"])
     assert [e["seq"] for e in events] == [a["seq"] for a in acks]
     assert [e["name"] for e in events] == [
-        "label.created", "label.updated", "comment.created", "comment.updated",
+        "label.created", "label.updated", "task.updated", "comment.created", "comment.updated",
         "comment.deleted", "comment.restored", "checklist.created", "checklist.created",
         "checklist.updated", "checklist.deleted", "label.deleted",
     ]  # fmt: skip
@@ -57,6 +59,9 @@ async def test_every_card_command_reaches_another_socket_in_seq_order(
     assert all(e["actor"]["id"] == editor.id for e in events)
     rest = await http.get(f"/api/tasks/{task['id']}/checklist", headers=owner.headers)
     assert [i["text"] for i in rest.json()] == ["Write"]
+    card = (await http.get(f"/api/tasks/{task['id']}", headers=owner.headers)).json()
+    assert card["label_ids"] == [] and card["version"] == 2
+    assert (card["comment_count"], card["checklist_total"], card["checklist_done"]) == (1, 1, 1)
     await watcher.close()
     await actor.close()
 

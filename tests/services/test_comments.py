@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from taskflow.database import Database
 from taskflow.errors import Conflict, Forbidden, Invalid, NotFound
-from taskflow.models import Comment, TrashItem
-from taskflow.schemas import CommentCreate, CommentUpdate
-from taskflow.services import comments, tasks
+from taskflow.models import ChecklistItem, Comment, TrashItem
+from taskflow.schemas import ChecklistItemCreate, CommentCreate, CommentUpdate
+from taskflow.services import checklists, comments, tasks
 from tests.services.cards import a_task, board_seq, checked, task_row, verbs
 from tests.services.conftest import Crew
 
@@ -146,3 +146,17 @@ async def test_restore_needs_the_task_and_the_trash(db: Database, crew: Crew) ->
         with pytest.raises(Conflict):
             await comments.restore_comment(tx=tx, actor=crew.editor, comment_id=comment.id)
     assert await board_seq(db, crew) == seq
+
+
+async def test_a_deleted_task_takes_its_comments_and_items_along(db: Database, crew: Crew) -> None:
+    task = await a_task(db, crew)
+    await add(db, crew, task.id)
+    async with db.session() as tx:
+        await checklists.create_item(
+            tx=tx, actor=crew.editor, task_id=task.id, cmd=ChecklistItemCreate(text="x")
+        )
+        await tasks.delete_task(tx=tx, actor=crew.editor, task_id=task.id)
+        await tx.commit()
+    async with db.session() as tx:
+        for model in (Comment, ChecklistItem):
+            assert (await tx.execute(select(model))).first() is None
