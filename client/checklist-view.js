@@ -99,6 +99,40 @@ export class ChecklistView {
       ?.focus();
   }
 
+  /** The item's text becomes a field: Enter saves, Escape (or leaving it) keeps the old text. */
+  rename(li, item) {
+    const field = h('input', { class: 'input input-small checklist-rename', maxlength: 200,
+      value: item.text, testid: `checklist-rename-input-${item.id}`,
+      'aria-label': `New text for “${item.text}”` });
+    let finished = false;
+    const finish = async (save) => {
+      if (finished) return;
+      finished = true;
+      const text = field.value.trim();
+      if (save && text && text !== item.text) {
+        await this.send(() => api.updateChecklistItem(item.id, { text }), 'rename the item');
+      }
+      li.editing = false;
+      li.signature = null;
+      this.render();
+      li.querySelector(`[data-testid="checklist-rename-${item.id}"]`)?.focus();
+    };
+    field.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.isComposing) {
+        event.preventDefault(); // not the card's Save
+        finish(true);
+      } else if (event.key === 'Escape') {
+        event.preventDefault();
+        event.stopPropagation(); // the rename ends, not the dialog
+        finish(false);
+      }
+    });
+    field.addEventListener('blur', () => finish(false));
+    li.editing = true;
+    li.querySelector('.checklist-text').replaceWith(field);
+    field.select();
+  }
+
   render() {
     const items = this.items.list();
     const done = items.filter((i) => i.done).length;
@@ -112,6 +146,7 @@ export class ChecklistView {
     const { canEdit } = this.ctx;
     [...this.list.children].forEach((li, index) => {
       const item = this.items.items.get(Number(li.dataset.key));
+      if (li.editing) return; // a rename in progress keeps its field
       const signature = JSON.stringify([item.text, item.done, index, items.length, canEdit]);
       if (li.signature === signature) return;
       const hadFocus = li.contains(document.activeElement)
@@ -142,6 +177,8 @@ export class ChecklistView {
             () => this.move(item, -1), index === 0),
           button(`checklist-down-${item.id}`, `Move “${item.text}” down`, '↓',
             () => this.move(item, 1), index === items.length - 1),
+          button(`checklist-rename-${item.id}`, `Rename “${item.text}”`, '✎',
+            () => this.rename(li, item)),
           button(`checklist-delete-${item.id}`, `Delete “${item.text}”`, '×',
             () => this.remove(item))) : null);
       if (hadFocus) li.querySelector(`[data-testid="${hadFocus}"]`)?.focus();

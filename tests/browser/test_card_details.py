@@ -110,6 +110,13 @@ async def test_a_label_a_comment_and_a_checklist_item_show_in_another_users_tab(
     for tab in (a, b):
         await expect(tab.by(f"card-checklist-{post}")).to_contain_text("1/2")
         await expect(tab.by("checklist-progress")).to_have_text("1/2")
+    # Bob renames an item (Enter saves); Alice's editor shows the new text.
+    await b.front()
+    await b.by(f"checklist-rename-{item_id}").click()
+    await b.by(f"checklist-rename-input-{item_id}").fill("Proofread twice")
+    await b.by(f"checklist-rename-input-{item_id}").press("Enter")
+    await expect(a.by(f"checklist-text-{item_id}")).to_have_text("Proofread twice")
+    await expect(b.by("card-editor")).to_be_visible()  # Enter did not save and close the card
 
     # Alice, the owner, deletes Bob's comment: gone in Bob's editor, back for both on "Undo".
     await a.by(f"comment-delete-{comment_id}").click()
