@@ -39,9 +39,14 @@ export class Undo {
   /** One offer at a time: a newer change's "Undo" replaces the previous one. */
   offer(message, run) {
     this.closeOffer?.();
-    this.run = run;
+    let taken = false;
+    this.run = () => { // once: a double click or a key after the click must not undo twice
+      if (taken) return;
+      taken = true;
+      run();
+    };
     this.closeOffer = toast(message, { kind: 'success', timeout: UNDO_MS,
-      action: { label: 'Undo', testid: 'toast-undo', run, shortcut: 'Control+Z Meta+Z',
+      action: { label: 'Undo', testid: 'toast-undo', run: this.run, shortcut: 'Control+Z Meta+Z',
         title: 'Undo (Ctrl+Z)' } });
   }
 
