@@ -3,7 +3,7 @@ import * as api from './api.js';
 import { signOutEverywhere } from './auth.js';
 import { h, replace } from './dom.js';
 import { timeAgo } from './format.js';
-import { toastError } from './toast.js';
+import { removeDialog, toastError } from './toast.js';
 
 /** The top bar's "Sessions" button; it opens the list in a modal dialog. */
 export function accountMenu() {
@@ -35,7 +35,7 @@ function openSessions() {
       h('div', { class: 'dialog-actions' },
         h('button', { type: 'submit', class: 'btn btn-ghost', testid: 'sessions-close' }, 'Close'),
         everywhere)));
-  dialog.addEventListener('close', () => dialog.remove());
+  dialog.addEventListener('close', () => removeDialog(dialog));
   document.body.append(dialog);
   dialog.showModal();
 

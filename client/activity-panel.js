@@ -10,8 +10,20 @@ import { formatDay, formatFull, timeAgo } from './format.js';
 const PAGE = 30;
 const REFRESH_DEBOUNCE_MS = 400;
 const CATCH_UP_TRIES = 5;
-const TYPE_NAME = { task: 'card', column: 'column', board: 'board', member: 'member' };
-const FIELD_NAME = { column_id: 'column', assignee_id: 'assignee', due_date: 'due date' };
+const TYPE_NAME = { task: 'card', column: 'column', board: 'board', member: 'member',
+  label: 'label', comment: 'comment', checklist: 'checklist item',
+  checklist_item: 'checklist item' };
+// Verbs whose target alone reads wrong ("created comment “<the card's title>”").
+const PHRASE = {
+  'comment.created': 'commented on card',
+  'comment.updated': 'edited a comment on card',
+  'comment.deleted': 'deleted a comment on card',
+  'comment.restored': 'restored a comment on card',
+  'checklist.created': 'added checklist item',
+  'checklist.rebalanced': 'reordered the checklist of card',
+};
+const FIELD_NAME = { column_id: 'column', assignee_id: 'assignee', due_date: 'due date',
+  label_ids: 'labels' };
 
 export class ActivityPanel {
   constructor({ boardId, store }) {
@@ -121,16 +133,20 @@ export class ActivityPanel {
   entry(item) {
     const verb = describeVerb(item);
     const type = TYPE_NAME[item.target?.type] ?? item.target?.type ?? '';
+    const ticked = item.verb === 'checklist.updated' ? item.changes?.done?.to : undefined;
+    const phrase = ticked === true ? 'ticked checklist item'
+      : ticked === false ? 'unticked checklist item' : PHRASE[item.verb] ?? `${verb} ${type}`;
     const title = item.target?.title;
     const changes = isCreation(verb) ? this.describeCreation(item.changes || {})
       : Object.entries(item.changes || {})
-        .filter(([field]) => field !== 'position' && field !== 'version')
+        .filter(([field]) => field !== 'position' && field !== 'version' &&
+          !(field === 'done' && ticked !== undefined))
         .map(([field, change]) => this.describeChange(field, change))
         .filter(Boolean);
     return h('li', { class: 'activity-item', testid: `activity-item-${item.id}` },
       avatar(item.actor, { size: 'sm' }),
       h('div', { class: 'activity-text' },
-        h('p', {}, h('strong', {}, item.actor?.username ?? 'Someone'), ` ${verb} ${type}`,
+        h('p', {}, h('strong', {}, item.actor?.username ?? 'Someone'), ` ${phrase}`,
           title ? [' ', h('span', { class: 'activity-target' }, `“${title}”`)] : null),
         changes.length ? h('ul', { class: 'activity-changes' }, changes.map((c) => h('li', {}, c))) : null,
         h('time', { class: 'muted', datetime: item.ts, title: formatFull(item.ts) }, timeAgo(item.ts))));
@@ -141,6 +157,7 @@ export class ActivityPanel {
     const lines = [];
     if (changes.column_id?.to != null) lines.push(`in ${this.columnName(changes.column_id.to)}`);
     if (changes.role?.to) lines.push(`as ${changes.role.to}`);
+    if (typeof changes.body?.to === 'string') lines.push(snippet(`“${changes.body.to}”`));
     return lines;
   }
 
@@ -152,6 +169,10 @@ export class ActivityPanel {
       if (value === null || value === undefined || value === '') return 'none';
       if (field === 'assignee_id') return this.userName(value);
       if (field === 'due_date') return formatDay(value);
+      if (field === 'label_ids' && Array.isArray(value)) {
+        return value.map((id) => this.store.labels.get(id)?.name ?? 'a deleted label').join(', ')
+          || 'none';
+      }
       const text = typeof value === 'string' ? value : JSON.stringify(value);
       return text.length > 60 ? `${text.slice(0, 57)}…` : text;
     };
@@ -168,13 +189,15 @@ export class ActivityPanel {
   }
 }
 
-const isCreation = (verb) => verb === 'created' || verb === 'added';
+const isCreation = (verb) => verb === 'created' || verb === 'added' || verb === 'restored';
+const snippet = (text) => (text.length > 80 ? `${text.slice(0, 77)}…”` : text);
 
 function describeVerb(item) {
   const verb = String(item.verb ?? '').split('.').pop();
   const fields = Object.keys(item.changes || {});
   // A reorder changes only the position (or nothing the feed shows): say what the user did.
-  if (verb === 'updated' && (fields.includes('column_id') ||
+  const placed = ['task', 'column', 'checklist'].includes(item.target?.type);
+  if (verb === 'updated' && placed && (fields.includes('column_id') ||
       fields.every((f) => f === 'position' || f === 'version'))) return 'moved';
   return verb || 'changed';
 }

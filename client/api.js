@@ -111,6 +111,36 @@ export const updateTask = (id, body, version) =>
   request('PATCH', `/api/tasks/${id}`, { json: body, headers: ifMatch(version) });
 export const deleteTask = (id, version) =>
   request('DELETE', `/api/tasks/${id}`, { headers: ifMatch(version) });
+export const restoreTask = (id) => request('POST', `/api/tasks/${id}/restore`);
+export const restoreColumn = (id) => request('POST', `/api/columns/${id}/restore`);
+
+// Labels
+export const createLabel = (boardId, body) =>
+  request('POST', `/api/boards/${boardId}/labels`, { json: body });
+export const updateLabel = (id, body) => request('PATCH', `/api/labels/${id}`, { json: body });
+export const deleteLabel = (id) => request('DELETE', `/api/labels/${id}`);
+
+// Comments
+export const listComments = (taskId) => request('GET', `/api/tasks/${taskId}/comments`);
+export const createComment = (taskId, body) =>
+  request('POST', `/api/tasks/${taskId}/comments`, { json: { body } });
+export const updateComment = (id, body) =>
+  request('PATCH', `/api/comments/${id}`, { json: { body } });
+export const deleteComment = (id) => request('DELETE', `/api/comments/${id}`);
+export const restoreComment = (id) => request('POST', `/api/comments/${id}/restore`);
+
+// Checklists
+export const listChecklist = (taskId) => request('GET', `/api/tasks/${taskId}/checklist`);
+export const createChecklistItem = (taskId, body) =>
+  request('POST', `/api/tasks/${taskId}/checklist`, { json: body });
+export const updateChecklistItem = (id, body) =>
+  request('PATCH', `/api/checklist/${id}`, { json: body });
+export const deleteChecklistItem = (id) => request('DELETE', `/api/checklist/${id}`);
+
+// Trash
+export const listTrash = (boardId) => request('GET', `/api/boards/${boardId}/trash`);
+export const listDeletedBoards = () => request('GET', '/api/trash/boards');
+export const restoreBoard = (id) => request('POST', `/api/boards/${id}/restore`);
 
 // Activity
 export function getActivity(boardId, { limit = 50, before = null } = {}) {

@@ -4,6 +4,7 @@ import * as api from './api.js';
 import { between, placementBody } from './order.js';
 import { memberId } from './store.js';
 import { toast, toastError } from './toast.js';
+import { placeOf } from './undo-plan.js';
 
 let tempIds = 0;
 const nextTempId = () => --tempIds; // negative: never collides with a server id
@@ -13,6 +14,7 @@ export class BoardActions {
     this.store = store;
     this.boardId = boardId;
     this.queues = new Map(); // task id -> promise of its last request
+    this.undo = null; // offers "Undo" after each delete, move and edit that succeeded (undo.js)
   }
 
   /**
@@ -85,6 +87,7 @@ export class BoardActions {
    * Returns {task} or {conflict: currentTask} or {error}.
    */
   async updateTask(taskId, fields, baseVersion) {
+    const before = this.store.tasks.get(taskId);
     const settle = this.store.optimistic((draft) => {
       const current = draft.tasks.get(taskId);
       if (current) draft.tasks.set(taskId, { ...current, ...fields });
@@ -92,6 +95,7 @@ export class BoardActions {
     try {
       const task = await this.serial(taskId, () => api.updateTask(taskId, fields, baseVersion));
       settle(() => this.store.upsertTask(task));
+      if (before) this.undo?.afterTaskEdit(before, fields, task);
       return { task };
     } catch (error) {
       if (error.status === 412 && error.detail?.id === taskId) {
@@ -106,6 +110,7 @@ export class BoardActions {
 
   /** Move a task to `columnId`, landing before `beforeId` / after `afterId` (either may be null). */
   async moveTask(task, { columnId, beforeId = null, afterId = null }) {
+    const place = placeOf(this.store.view(), task.id);
     const settle = this.store.optimistic((draft) => {
       const current = draft.tasks.get(task.id);
       if (!current) return;
@@ -122,6 +127,7 @@ export class BoardActions {
       const updated = await this.serial(task.id,
         () => api.updateTask(task.id, body, this.latestVersion(task)));
       settle(() => this.store.upsertTask(updated));
+      if (place) this.undo?.afterTaskMove(task, place, updated);
       return true;
     } catch (error) {
       if (error.status === 412 && error.detail?.id === task.id) {
@@ -149,6 +155,7 @@ export class BoardActions {
     try {
       await this.serial(task.id, () => api.deleteTask(task.id, version ?? this.latestVersion(task)));
       settle(() => this.store.removeTask(task.id));
+      this.undo?.afterTaskDelete(task);
       return true;
     } catch (error) {
       if (error.status === 404) {
@@ -234,6 +241,7 @@ export class BoardActions {
     try {
       await api.deleteColumn(column.id);
       settle(() => this.store.removeColumn(column.id));
+      this.undo?.afterColumnDelete(column);
       return true;
     } catch (error) {
       settle();

@@ -4,6 +4,7 @@ import * as api from './api.js';
 import { confirmDialog, promptDialog } from './dialogs.js';
 import { columnStep } from './moves.js';
 import { neighboursAt } from './order.js';
+import { DELETE_BOARD_MESSAGE } from './deleted-boards.js';
 import { toastError } from './toast.js';
 
 export function boardIntents({ boardId, store, actions, columnsEl, announce, onCardLeaves,
@@ -40,7 +41,8 @@ export function boardIntents({ boardId, store, actions, columnsEl, announce, onC
     const task = store.view().tasks.get(taskId);
     if (!task) return;
     const ok = await confirmDialog({ title: `Delete “${task.title}”?`,
-      message: 'The card is removed for everyone on this board.', confirmLabel: 'Delete card',
+      message: 'It goes to the board’s trash for 30 days; “Undo” brings it back.',
+      confirmLabel: 'Delete card',
       danger: true });
     if (!ok) return;
     const card = columnsEl.querySelector(`.card[data-id="${taskId}"]`);
@@ -55,7 +57,7 @@ export function boardIntents({ boardId, store, actions, columnsEl, announce, onC
     const ok = await confirmDialog({ title: `Delete column “${column.name}”?`,
       message: count
         ? `It still holds ${count} card${count === 1 ? '' : 's'}: move or delete them first.`
-        : 'The column is removed for everyone on this board.',
+        : 'It goes to the board’s trash for 30 days; “Undo” brings it back.',
       confirmLabel: 'Delete column', danger: true });
     if (ok) actions.deleteColumn(column); // with cards, the server answers 409 and we say so
   }
@@ -69,7 +71,7 @@ export function boardIntents({ boardId, store, actions, columnsEl, announce, onC
   async function deleteBoard() {
     const name = store.board.name;
     const ok = await confirmDialog({ title: `Delete “${name}”?`,
-      message: 'Its columns, cards and history are deleted for every member. This cannot be undone.',
+      message: DELETE_BOARD_MESSAGE,
       confirmLabel: 'Delete board', danger: true });
     if (!ok) return;
     try {

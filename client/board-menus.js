@@ -2,13 +2,14 @@
 // (board-intents.js).
 import { cardStep, cardToColumn, columnStep } from './moves.js';
 
-export function boardMenus({ store, intents, openCard, columnsEl }) {
+/** `view()`: the board as the tab shows it (filtered), so "Move up" means the card shown above. */
+export function boardMenus({ store, view: shown = () => store.view(), intents, openCard, columnsEl }) {
   function cardMenu(taskId) {
-    const view = store.view();
+    const view = shown();
     const task = view.tasks.get(taskId);
     if (!task) return [];
     const others = view.columns.filter((c) => c.id !== task.column_id);
-    const move = (target) => intents.moveCard(taskId, target(store.view()));
+    const move = (target) => intents.moveCard(taskId, target(shown()));
     return [
       { label: 'Edit…', testid: 'menu-open', run: () => openCard(taskId) },
       'separator',

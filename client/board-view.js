@@ -13,11 +13,17 @@ import { CardEditor } from './card-editor.js';
 import { createColumn, updateColumn } from './column-view.js';
 import { sortable } from './dnd.js';
 import { h, replace, syncChildren } from './dom.js';
+import { filterBar } from './filter-bar.js';
+import { isActive, matches } from './filter.js';
+import { openLabelsDialog } from './labels-dialog.js';
 import { membersPanel } from './members-panel.js';
 import { menuButton } from './menu.js';
 import { cardStep } from './moves.js';
 import { announceRemoteChanges } from './remote-announcer.js';
 import { navigate } from './router.js';
+import { removeDialog } from './toast.js';
+import { TrashPanel } from './trash-panel.js';
+import { Undo } from './undo.js';
 
 const DONE_NAMES = /^(done|complete|completed|closed|shipped|finished)$/i;
 const PANEL_KEY = 'taskflow.panel';
@@ -30,6 +36,7 @@ export function boardView(root, boardId, { me, expireSession }) {
   let editor = null;
   let members = null;
   let activity = null;
+  let trash = null;
   let destroyed = false;
   let leaving = false;
   let dragging = false;
@@ -51,13 +58,20 @@ export function boardView(root, boardId, { me, expireSession }) {
   const activityToggle = h('button', { type: 'button', class: 'btn btn-small toggle',
     testid: 'activity-toggle', 'aria-expanded': 'false', 'aria-controls': 'side-panel',
     onclick: () => togglePanel('activity') }, 'Activity');
+  const trashToggle = h('button', { type: 'button', class: 'btn btn-small toggle',
+    testid: 'trash-toggle', 'aria-expanded': 'false', 'aria-controls': 'side-panel',
+    onclick: () => togglePanel('trash') }, 'Trash');
+  const toggles = { members: membersToggle, activity: activityToggle, trash: trashToggle };
+  const filters = filterBar({ onChange: () => scheduleRender(),
+    onManageLabels: () => openLabelsDialog({ store, boardId }) });
   const header = h('header', { class: 'board-head' },
     h('div', { class: 'board-title-row' },
       h('a', { class: 'back-link', href: '#/boards', testid: 'back-to-boards' },
         h('span', { 'aria-hidden': 'true' }, '←'), h('span', { class: 'back-text' }, ' Boards')),
       nameEl, readOnlyBadge, boardMenuSlot),
     h('div', { class: 'board-tools' },
-      presence.el, connection.el, connection.retry, membersToggle, activityToggle));
+      presence.el, connection.el, connection.retry, membersToggle, activityToggle, trashToggle),
+    filters.el);
 
   // Body
   const columnsEl = h('ol', { class: 'columns', testid: 'columns', 'aria-label': 'Columns' });
@@ -103,15 +117,24 @@ export function boardView(root, boardId, { me, expireSession }) {
     if (destroyed) return;
     store = s;
     actions = new BoardActions(store, boardId);
-    editor = new CardEditor({ store, actions, me, canEdit: () => store.view().canEdit });
+    const undo = new Undo({ store, actions, me });
+    actions.undo = undo;
+    cleanups.push(undo.listenForKeys());
+    editor = new CardEditor({ store, actions, boardId, me, undo, announce,
+      canEdit: () => store.view().canEdit, isOwner: () => store.view().isOwner });
     members = membersPanel({ actions, me });
     activity = new ActivityPanel({ boardId, store });
+    trash = new TrashPanel({ boardId, store });
     intents = boardIntents({ boardId, store, actions, columnsEl, announce,
       onCardLeaves: (taskId) => { focusTaskId = taskId; },
       onBoardDeleted: () => leave('deleted', me) });
-    menus = boardMenus({ store, intents, openCard: (taskId) => editor.open(taskId), columnsEl });
+    menus = boardMenus({ store, view: shownView, intents, columnsEl,
+      openCard: (taskId) => editor.open(taskId) });
     cleanups.push(store.subscribe((change) => {
-      if (change.type === 'event') activity.onBoardEvent();
+      if (change.type === 'event') {
+        activity.onBoardEvent();
+        trash.onBoardEvent(change.event);
+      }
       scheduleRender();
     }));
     // Other people's changes, told politely through the same live region (bursts summed up).
@@ -119,7 +142,7 @@ export function boardView(root, boardId, { me, expireSession }) {
     cleanups.push(boardKeyboard(columnsEl, {
       canEdit: () => store.view().canEdit,
       moveCard: (taskId, direction) =>
-        intents.moveCard(taskId, cardStep(store.view(), taskId, direction)),
+        intents.moveCard(taskId, cardStep(shownView(), taskId, direction)),
       deleteCard: intents.deleteCard,
       moveColumn: intents.moveColumn,
     }));
@@ -127,7 +150,7 @@ export function boardView(root, boardId, { me, expireSession }) {
     render();
     // Reopen the last panel on wide screens only; on a phone it would cover the board.
     const saved = localStorage.getItem(PANEL_KEY);
-    if ((saved === 'members' || saved === 'activity') && matchMedia('(min-width: 901px)').matches) {
+    if (saved in toggles && matchMedia('(min-width: 901px)').matches) {
       togglePanel(saved, { remember: false });
     }
   }
@@ -154,6 +177,7 @@ export function boardView(root, boardId, { me, expireSession }) {
     replace(membersToggle, 'Members', h('span', { class: 'toggle-count' }, ` · ${view.members.length}`));
 
     const ctx = columnContext(view);
+    filters.render(view, view.columns.reduce((n, c) => n + ctx.tasksIn(c.id).length, 0));
     syncChildren(columnsEl, view.columns, {
       key: (c) => c.id,
       create: (c) => createColumn(c, ctx),
@@ -168,11 +192,22 @@ export function boardView(root, boardId, { me, expireSession }) {
     }
   }
 
+  /** The board as this tab shows it: with a filter on, only the cards that pass it. */
+  function shownView() {
+    const view = store.view();
+    const filter = filters.value();
+    if (!isActive(filter)) return view;
+    const tasksByColumn = new Map([...view.tasksByColumn]
+      .map(([columnId, tasks]) => [columnId, tasks.filter((t) => matches(t, filter))]));
+    return { ...view, tasksByColumn };
+  }
+
   function columnContext(view) {
     const doneColumns = new Set(view.columns.filter((c) => DONE_NAMES.test(c.name.trim())).map((c) => c.id));
+    const shown = shownView().tasksByColumn;
     return {
       canEdit: view.canEdit,
-      tasksIn: (columnId) => view.tasksByColumn.get(columnId) ?? [],
+      tasksIn: (columnId) => shown.get(columnId) ?? [],
       onRename: (columnId, name) => {
         const column = store.view().columns.find((c) => c.id === columnId);
         if (column) actions.renameColumn(column, name);
@@ -182,6 +217,7 @@ export function boardView(root, boardId, { me, expireSession }) {
       cardCtx: {
         canEdit: view.canEdit,
         membersById: view.membersById,
+        labelsById: view.labelsById,
         doneColumn: (columnId) => doneColumns.has(columnId),
         onOpen: (taskId) => editor.open(taskId),
         menuItems: menus.cardMenu,
@@ -232,24 +268,24 @@ export function boardView(root, boardId, { me, expireSession }) {
     if (!store) return;
     panel = panel === which ? null : which;
     if (remember) localStorage.setItem(PANEL_KEY, panel ?? '');
-    membersToggle.setAttribute('aria-expanded', String(panel === 'members'));
-    activityToggle.setAttribute('aria-expanded', String(panel === 'activity'));
+    for (const [name, toggle] of Object.entries(toggles)) {
+      toggle.setAttribute('aria-expanded', String(panel === name));
+    }
     side.hidden = panel === null;
     page.classList.toggle('with-panel', panel !== null);
-    if (panel === 'members') replace(sideContent, members.el);
-    if (panel === 'activity') {
-      replace(sideContent, activity.el);
-      activity.show();
-    } else {
-      activity.hide();
+    const panels = { members, activity, trash };
+    if (panel) replace(sideContent, panels[panel].el);
+    for (const [name, view] of Object.entries(panels)) {
+      if (name === panel) view.show?.();
+      else view.hide?.();
     }
-    if (panel) side.setAttribute('aria-label', panel === 'members' ? 'Members' : 'Activity');
+    if (panel) side.setAttribute('aria-label', toggles[panel].textContent.split(' ·')[0]);
   }
 
   const onEscape = (event) => {
     if (event.key !== 'Escape' || !panel || document.querySelector('dialog[open]')) return;
     if (!side.contains(document.activeElement)) return;
-    const toggle = panel === 'members' ? membersToggle : activityToggle;
+    const toggle = toggles[panel];
     togglePanel(null);
     toggle.focus();
   };
@@ -295,8 +331,9 @@ export function boardView(root, boardId, { me, expireSession }) {
       session.close();
       editor?.close();
       activity?.destroy();
+      trash?.destroy();
       for (const cleanup of cleanups) cleanup();
-      document.querySelectorAll('dialog').forEach((d) => d.remove());
+      document.querySelectorAll('dialog').forEach((d) => removeDialog(d));
     },
   };
 }

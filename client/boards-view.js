@@ -1,5 +1,6 @@
 // "Your boards": list, create, rename and delete (the last two for owners).
 import * as api from './api.js';
+import { DELETE_BOARD_MESSAGE, deletedBoards } from './deleted-boards.js';
 import { confirmDialog, promptDialog } from './dialogs.js';
 import { h, replace } from './dom.js';
 import { menuButton } from './menu.js';
@@ -15,6 +16,10 @@ export function boardsView(root, { me }) {
   let loadError = null;
   let destroyed = false;
 
+  const deleted = deletedBoards({ onRestored: (board) => {
+    boards = [...(boards || []).filter((b) => b.id !== board.id), { role: 'owner', ...board }];
+    render();
+  } });
   const list = h('ul', { class: 'board-grid', testid: 'board-list', 'aria-label': 'Your boards' });
   const nameInput = h('input', { class: 'input', id: 'new-board-name', testid: 'new-board-name',
     name: 'name', placeholder: 'e.g. Product launch', required: true, maxlength: 100,
@@ -64,7 +69,7 @@ export function boardsView(root, { me }) {
   async function remove(board) {
     const ok = await confirmDialog({
       title: `Delete “${board.name}”?`,
-      message: 'Its columns, cards and history are deleted for every member. This cannot be undone.',
+      message: DELETE_BOARD_MESSAGE,
       confirmLabel: 'Delete board',
       danger: true,
     });
@@ -74,6 +79,7 @@ export function boardsView(root, { me }) {
     render();
     try {
       await api.deleteBoard(board.id);
+      deleted.load();
     } catch (error) {
       if (error.status !== 404) {
         boards.splice(index, 0, board);
@@ -143,8 +149,10 @@ export function boardsView(root, { me }) {
           h('h1', { class: 'page-title' }, 'Your boards'),
           h('p', { class: 'muted' }, me ? `Signed in as ${me.username}` : '')),
         form),
-      list));
+      list,
+      deleted.el));
   render();
   load();
+  deleted.load();
   return { destroy() { destroyed = true; } };
 }

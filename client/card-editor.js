@@ -1,18 +1,24 @@
 // The card editor dialog. It edits against the version the user opened: a teammate's change
 // meanwhile is announced in the dialog (never silently applied), and saving sends that version
 // in If-Match so the server answers 412 instead of overwriting their work.
+import { ChecklistView } from './checklist-view.js';
+import { CommentsView } from './comments-view.js';
 import { confirmDialog } from './dialogs.js';
 import { h, replace } from './dom.js';
 import { formatDay, formatFull, fromDateInput, timeAgo, toDateInput } from './format.js';
+import { labelPicker } from './label-picker.js';
 import { memberId } from './store.js';
-import { toast, toastError } from './toast.js';
+import { removeDialog, toast, toastError } from './toast.js';
 
 const valuesOf = (task) => ({
   title: task.title,
   description: task.description ?? '',
   assignee_id: task.assignee_id ?? null,
   due: toDateInput(task.due_date),
+  label_ids: task.label_ids ?? [],
 });
+
+const sameIds = (a, b) => a.length === b.length && a.every((id) => b.includes(id));
 
 /** The request body: only the fields that differ from what the user started from. */
 function diff(initial, values) {
@@ -21,11 +27,12 @@ function diff(initial, values) {
   if (values.description !== initial.description) body.description = values.description;
   if (values.assignee_id !== initial.assignee_id) body.assignee_id = values.assignee_id;
   if (values.due !== initial.due) body.due_date = fromDateInput(values.due);
+  if (!sameIds(values.label_ids, initial.label_ids)) body.label_ids = values.label_ids;
   return body;
 }
 
 export class CardEditor {
-  /** ctx: {store, actions, me, canEdit() -> bool} */
+  /** ctx: {store, actions, boardId, me, canEdit() -> bool, isOwner() -> bool, undo, announce} */
   constructor(ctx) {
     this.ctx = ctx;
     this.state = null;
@@ -62,7 +69,7 @@ export class CardEditor {
     const dialog = this.dialog;
     this.dialog = null;
     if (dialog?.open) dialog.close();
-    dialog?.remove();
+    if (dialog) removeDialog(dialog);
   }
 
   build(values) {
@@ -73,6 +80,11 @@ export class CardEditor {
     const column = view.columns.find((c) => c.id === task.column_id);
     const creator = task.created_by != null ? view.membersById.get(task.created_by) : null;
 
+    this.picker = labelPicker({ store, boardId: this.ctx.boardId, readOnly }, values.label_ids);
+    const details = { store, taskId: task.id, me: this.ctx.me, canEdit: !readOnly,
+      isOwner: this.ctx.isOwner, undo: this.ctx.undo, announce: this.ctx.announce };
+    this.checklist = new ChecklistView(details);
+    this.comments = new CommentsView(details);
     const f = (this.fields = {
       title: h('textarea', { id: 'editor-title', class: 'input editor-title-input', rows: 1,
         required: true, maxlength: 200, testid: 'editor-title', readonly: readOnly }),
@@ -117,17 +129,23 @@ export class CardEditor {
       this.errorBox,
       h('label', { class: 'sr-only', for: 'editor-title' }, 'Title'),
       f.title,
-      h('div', { class: 'field' }, h('label', { for: 'editor-description' }, 'Description'),
-        f.description),
-      h('div', { class: 'field-row' },
-        h('div', { class: 'field' }, h('label', { for: 'editor-assignee' }, 'Assignee'), f.assignee),
-        h('div', { class: 'field' }, h('label', { for: 'editor-due' }, 'Due date'),
-          h('div', { class: 'input-with-button' }, f.due,
-            readOnly ? null : h('button', { type: 'button', class: 'btn btn-ghost btn-small',
-              testid: 'editor-due-clear', onclick: () => { f.due.value = ''; } }, 'Clear')))),
-      h('p', { class: 'editor-meta muted' },
-        creator ? `Created by ${creator.username} · ` : '',
-        `updated ${timeAgo(task.updated_at)}`),
+      h('div', { class: 'editor-columns' },
+        h('div', { class: 'editor-main' },
+          h('div', { class: 'field' }, h('label', { for: 'editor-description' }, 'Description'),
+            f.description),
+          h('div', { class: 'field-row' },
+            h('div', { class: 'field' }, h('label', { for: 'editor-assignee' }, 'Assignee'),
+              f.assignee),
+            h('div', { class: 'field' }, h('label', { for: 'editor-due' }, 'Due date'),
+              h('div', { class: 'input-with-button' }, f.due,
+                readOnly ? null : h('button', { type: 'button', class: 'btn btn-ghost btn-small',
+                  testid: 'editor-due-clear', onclick: () => { f.due.value = ''; } }, 'Clear')))),
+          this.picker.el,
+          h('p', { class: 'editor-meta muted' },
+            creator ? `Created by ${creator.username} · ` : '',
+            `updated ${timeAgo(task.updated_at)}`)),
+        // Checklist and comments change at once (not with Save), so they sit apart.
+        h('div', { class: 'editor-side' }, this.checklist.el, this.comments.el)),
       h('div', { class: 'dialog-actions' }, actions));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -167,6 +185,7 @@ export class CardEditor {
       f.assignee.value = String(values.assignee_id);
     }
     f.due.value = values.due;
+    this.picker.set(values.label_ids);
     autosize(f.title);
   }
 
@@ -177,6 +196,7 @@ export class CardEditor {
       description: f.description.value,
       assignee_id: f.assignee.value === '' ? null : Number(f.assignee.value),
       due: f.due.value,
+      label_ids: this.picker.value(),
     };
   }
 
@@ -185,8 +205,11 @@ export class CardEditor {
     if (!this.state) return;
     const { taskId, base } = this.state;
     const current = this.ctx.store.tasks.get(taskId);
+    if (change.type === 'event' || change.type === 'local') this.picker.render();
     if (change.type === 'event') {
       const { event } = change;
+      this.comments.onEvent(event);
+      this.checklist.onEvent(event);
       if (!event.name?.startsWith('task.') || event.data?.id !== taskId) return;
       const who = event.actor?.id === this.ctx.me?.id ? 'you (in another window)' : event.actor?.username;
       if (event.name === 'task.deleted') this.showDeleted(who);
@@ -237,6 +260,8 @@ export class CardEditor {
         : view.membersById.get(theirs.assignee_id)?.username ?? `User #${theirs.assignee_id}`,
       mine.assignee_id !== theirs.assignee_id],
       ['Due date', current.due_date ? formatDay(current.due_date) : 'None', mine.due !== theirs.due],
+      ['Labels', theirs.label_ids.map((id) => view.labelsById.get(id)?.name).filter(Boolean)
+        .join(', ') || 'None', !sameIds(mine.label_ids, theirs.label_ids)],
     ];
     replace(this.conflict,
       h('p', {}, h('strong', {}, 'Not saved: someone changed this card while you were editing.'),
@@ -275,8 +300,10 @@ export class CardEditor {
     // touch keep the teammate's values instead of being reverted to what the dialog first showed.
     const mine = this.read();
     const merged = valuesOf(current);
+    const { initial } = this.state;
     for (const key of Object.keys(merged)) {
-      if (mine[key] !== this.state.initial[key]) merged[key] = mine[key];
+      const edited = key === 'label_ids' ? !sameIds(mine[key], initial[key]) : mine[key] !== initial[key];
+      if (edited) merged[key] = mine[key];
     }
     this.state.base = current.version;
     this.state.initial = valuesOf(current);
@@ -312,7 +339,8 @@ export class CardEditor {
     if (!task) return this.close();
     const base = this.state.base;
     const ok = await confirmDialog({ title: `Delete “${task.title}”?`,
-      message: 'The card is removed for everyone on this board.', confirmLabel: 'Delete card',
+      message: 'It goes to the board’s trash for 30 days; “Undo” brings it back.',
+      confirmLabel: 'Delete card',
       danger: true });
     if (!ok) return;
     this.close();
@@ -322,7 +350,8 @@ export class CardEditor {
 }
 
 function fieldName(key) {
-  return { title: 'title', description: 'description', assignee_id: 'assignee', due_date: 'due date' }[key] ?? key;
+  return { title: 'title', description: 'description', assignee_id: 'assignee', due_date: 'due date',
+    label_ids: 'labels' }[key] ?? key;
 }
 
 function autosize(textarea) {

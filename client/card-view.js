@@ -3,10 +3,12 @@
 import { avatar } from './avatar.js';
 import { h, replace } from './dom.js';
 import { dueState, formatDay } from './format.js';
+import { labelChip } from './labels.js';
 import { menuButton } from './menu.js';
 
 /**
- * ctx: {canEdit, membersById, doneColumn(columnId) -> bool, onOpen(taskId), menuItems(taskId)}
+ * ctx: {canEdit, membersById, labelsById, doneColumn(columnId) -> bool, onOpen(taskId),
+ *       menuItems(taskId)}
  */
 export function createCard(task, ctx) {
   const main = h('button', { type: 'button', class: 'card-main', testid: `card-open-${task.id}`,
@@ -20,8 +22,13 @@ export function createCard(task, ctx) {
 export function updateCard(li, task, ctx) {
   const assignee = task.assignee_id != null ? ctx.membersById.get(task.assignee_id) : null;
   const done = ctx.doneColumn(task.column_id);
+  const labels = (task.label_ids ?? []).map((id) => ctx.labelsById.get(id)).filter(Boolean);
+  const comments = task.comment_count ?? 0;
+  const total = task.checklist_total ?? 0;
+  const ticked = task.checklist_done ?? 0;
   const signature = JSON.stringify([task.title, task.description ? 1 : 0, task.due_date,
-    assignee?.username, task.pending, ctx.canEdit, done, task.version, task.column_id]);
+    assignee?.username, task.pending, ctx.canEdit, done, task.version, task.column_id,
+    labels.map((l) => [l.id, l.name, l.color]), comments, total, ticked]);
   li.dataset.testid = `card-${task.id}`;
   li.dataset.columnId = task.column_id;
   li.dataset.version = task.version;
@@ -43,7 +50,23 @@ export function updateCard(li, task, ctx) {
     meta.push(h('span', { class: 'chip chip-icon', title: 'Has a description' },
       h('span', { 'aria-hidden': 'true' }, '≡'), h('span', { class: 'sr-only' }, 'Has a description')));
   }
+  if (total > 0) {
+    meta.push(h('span', { class: `chip chip-checklist${ticked === total ? ' chip-complete' : ''}`,
+      testid: `card-checklist-${task.id}`, title: `Checklist: ${ticked} of ${total} done` },
+      h('span', { 'aria-hidden': 'true' }, '☑'), h('span', { class: 'sr-only' }, 'Checklist '),
+      `${ticked}/${total}`));
+  }
+  if (comments > 0) {
+    const text = `${comments} comment${comments === 1 ? '' : 's'}`;
+    meta.push(h('span', { class: 'chip', testid: `card-comments-${task.id}`, title: text },
+      h('span', { 'aria-hidden': 'true' }, '❝'), h('span', { class: 'sr-only' }, 'Comments: '),
+      String(comments)));
+  }
   replace(li.main,
+    labels.length
+      ? h('span', { class: 'card-labels', testid: `card-labels-${task.id}` },
+          labels.map((l) => labelChip(l, { testid: `card-label-${task.id}-${l.id}` })))
+      : null,
     h('span', { class: 'card-title', testid: `card-title-${task.id}` }, task.title),
     meta.length || assignee
       ? h('span', { class: 'card-meta' },

@@ -1,21 +1,23 @@
 // Confirmation in a native <dialog>: modal, focus-trapped and closed by Escape for free.
 import { h } from './dom.js';
+import { removeDialog } from './toast.js';
 
 /** Resolves true when confirmed. `danger` styles the confirm button as destructive. */
-export function confirmDialog({ title, message, confirmLabel = 'Confirm', danger = false }) {
+export function confirmDialog({ title, message, confirmLabel = 'Confirm', danger = false,
+  testid = 'confirm-dialog' }) {
   return new Promise((resolve) => {
     const cancel = h('button', { type: 'button', class: 'btn btn-ghost', testid: 'confirm-cancel',
       onclick: () => dialog.close('cancel') }, 'Cancel');
     const ok = h('button', { type: 'submit', class: danger ? 'btn btn-danger' : 'btn btn-primary',
       testid: 'confirm-ok', value: 'ok' }, confirmLabel);
-    const dialog = h('dialog', { class: 'dialog dialog-small', testid: 'confirm-dialog',
-      'aria-labelledby': 'confirm-title' },
+    const dialog = h('dialog', { class: 'dialog dialog-small', testid,
+      'aria-labelledby': 'confirm-title', 'aria-describedby': message ? 'confirm-message' : null },
       h('form', { method: 'dialog', class: 'dialog-body' },
         h('h2', { id: 'confirm-title', class: 'dialog-title' }, title),
-        message ? h('p', { class: 'muted' }, message) : null,
+        message ? h('p', { class: 'muted', id: 'confirm-message' }, message) : null,
         h('div', { class: 'dialog-actions' }, cancel, ok)));
     dialog.addEventListener('close', () => {
-      dialog.remove();
+      removeDialog(dialog);
       resolve(dialog.returnValue === 'ok');
     });
     document.body.append(dialog);
@@ -41,7 +43,7 @@ export function promptDialog({ title, label, value = '', confirmLabel = 'Save', 
             value: 'ok' }, confirmLabel))));
     dialog.addEventListener('close', () => {
       const text = input.value.trim();
-      dialog.remove();
+      removeDialog(dialog);
       resolve(dialog.returnValue === 'ok' && text ? text : null);
     });
     document.body.append(dialog);

@@ -4,6 +4,7 @@
 import { sortByPosition } from './order.js';
 
 const byId = (items, key = 'id') => new Map(items.map((item) => [item[key], item]));
+const COUNTERS = ['comment_count', 'checklist_total', 'checklist_done'];
 export const memberId = (m) => m.user_id ?? m.id;
 
 export class BoardStore {
@@ -16,12 +17,16 @@ export class BoardStore {
 
   /** Replace everything with a snapshot (first load and after `resync`). */
   load(snapshot) {
-    const { columns = [], tasks = [], members = [], ...board } = snapshot;
+    const { columns = [], tasks = [], members = [], labels = [], ...board } = snapshot;
     this.board = board;
     this.seq = snapshot.seq ?? 0;
     this.columns = byId(columns);
     this.tasks = byId(tasks);
     this.members = new Map(members.map((m) => [memberId(m), m]));
+    this.labels = byId(labels);
+    // Who made each task's latest version we heard of (from events): an undo that meets a
+    // newer version names them.
+    this.changers = new Map();
     // Ids deleted by our own REST calls: an older event still in flight must not resurrect them.
     this.deletedTasks = new Set();
     this.deletedColumns = new Set();
@@ -61,15 +66,32 @@ export class BoardStore {
       case 'column.updated':
         if (!this.deletedColumns.has(data.id)) this.columns.set(data.id, data);
         break;
+      case 'column.restored':
+        this.deletedColumns.delete(data.id);
+        this.columns.set(data.id, data);
+        break;
       case 'column.deleted':
         this.columns.delete(data.id);
         break;
       case 'task.created':
       case 'task.updated':
         this.putTask(data);
+        this.noteChanger(data, frame.actor);
+        break;
+      case 'task.restored': // same id, back at its place, with a version above the deleted one
+        this.deletedTasks.delete(data.id);
+        this.putTask(data);
+        this.noteChanger(data, frame.actor);
         break;
       case 'task.deleted':
         this.tasks.delete(data.id);
+        break;
+      case 'label.created':
+      case 'label.updated':
+        this.labels.set(data.id, data);
+        break;
+      case 'label.deleted': // taken off every card by the server, without a version bump
+        this.dropLabel(data.id);
         break;
       case 'tasks.rebalanced': // fresh positions (and versions) for every task of a column
         for (const fresh of data.tasks || []) {
@@ -89,6 +111,23 @@ export class BoardStore {
       case 'member.removed':
         this.members.delete(memberId(data));
         break;
+      case 'board.restored': {
+        const { columns, tasks, members, labels, role, ...fields } = data;
+        this.board = { ...this.board, ...fields };
+        break;
+      }
+      case 'comment.created':
+      case 'comment.updated':
+      case 'comment.deleted':
+      case 'comment.restored':
+      case 'checklist.created':
+      case 'checklist.updated':
+      case 'checklist.deleted':
+      case 'checklist.rebalanced':
+        // The card's counters after the change; the items themselves live in the open
+        // editor (details.js).
+        if (data.task) this.putCounters(data.task);
+        break;
       default:
         break; // board.deleted is handled by the session; unknown kinds only advance seq
     }
@@ -101,13 +140,66 @@ export class BoardStore {
     const current = this.tasks.get(task.id);
     // Events and REST answers race; a task's version says which is newer.
     if (current && current.version > task.version) return;
+    if (current && current.version === task.version) {
+      // Counters move without a version, only through events: an answer to one of our
+      // requests for this same version may predate the latest of them.
+      const counters = {};
+      for (const key of COUNTERS) counters[key] = current[key] ?? task[key];
+      this.tasks.set(task.id, { ...task, ...counters });
+      return;
+    }
     this.tasks.set(task.id, task);
+  }
+
+  noteChanger(task, actor) {
+    const known = this.changers.get(task.id);
+    if (actor && !(known?.version > task.version)) {
+      this.changers.set(task.id, { actor, version: task.version });
+    }
+  }
+
+  /** Who made `version` of a task (or a later one), if an event told us; else null. */
+  changedBy(taskId, version) {
+    const known = this.changers.get(taskId);
+    return known && known.version >= version ? known.actor : null;
+  }
+
+  /** Comment and checklist counters change without a task version: merge them as they come. */
+  putCounters({ id, ...counters }) {
+    const current = this.tasks.get(id);
+    if (current) this.tasks.set(id, { ...current, ...counters });
   }
 
   // Server answers to our own REST writes.
   upsertTask(task) {
     this.putTask(task);
     this.changed({ type: 'local' });
+  }
+  /** A task we restored (undo, trash): forget that we deleted it. */
+  restoreTask(task) {
+    this.deletedTasks.delete(task.id);
+    this.upsertTask(task);
+  }
+  restoreColumn(column) {
+    this.deletedColumns.delete(column.id);
+    this.upsertColumn(column);
+  }
+  upsertLabel(label) {
+    this.labels.set(label.id, label);
+    this.changed({ type: 'local' });
+  }
+  /** A label we deleted: off every card too, as the server did (no version change). */
+  removeLabel(id) {
+    this.dropLabel(id);
+    this.changed({ type: 'local' });
+  }
+  dropLabel(id) {
+    this.labels.delete(id);
+    for (const [taskId, task] of this.tasks) {
+      if (task.label_ids?.includes(id)) {
+        this.tasks.set(taskId, { ...task, label_ids: task.label_ids.filter((l) => l !== id) });
+      }
+    }
   }
   removeTask(id) {
     this.deletedTasks.add(id);
@@ -162,6 +254,7 @@ export class BoardStore {
       columns: new Map(this.columns),
       tasks: new Map(this.tasks),
       members: new Map(this.members),
+      labels: new Map(this.labels),
     };
     for (const apply of this.overlays.values()) apply(draft);
     const columns = sortByPosition(draft.columns.values());
@@ -184,6 +277,9 @@ export class BoardStore {
       tasks: draft.tasks,
       members,
       membersById: new Map(members.map((m) => [memberId(m), m])),
+      labels: [...draft.labels.values()].sort((a, b) =>
+        a.name.localeCompare(b.name) || a.id - b.id),
+      labelsById: draft.labels,
     };
     return this.cachedView;
   }

@@ -3,23 +3,46 @@ import { h } from './dom.js';
 
 let region = null;
 
+// A modal dialog makes the rest of the page inert: toasts shown outside it could not be clicked
+// ("Undo" after deleting a comment in the card editor). So the region lives in the topmost modal
+// dialog while there is one, and goes back to the page before that dialog is removed.
+function host() {
+  const modals = [...document.querySelectorAll('dialog[open]')].filter((d) => d.matches(':modal'));
+  return modals.at(-1) ?? document.body;
+}
+
+function show(el) {
+  // The top layer: re-showing the popover puts the toasts above any dialog opened since.
+  if (!el.showPopover) return;
+  if (el.matches(':popover-open')) el.hidePopover();
+  el.showPopover();
+}
+
 function ensureRegion() {
-  if (!region || !region.isConnected) {
+  if (!region) {
     region = h('div', { class: 'toasts', 'aria-live': 'polite', 'aria-relevant': 'additions',
       popover: 'manual' });
-    document.body.append(region);
   }
-  // A modal <dialog> lives in the top layer; re-showing the popover puts toasts above it.
-  if (region.showPopover) {
-    if (region.matches(':popover-open')) region.hidePopover();
-    region.showPopover();
-  }
+  const target = host();
+  if (region.parentElement !== target) target.append(region);
+  show(region);
   return region;
+}
+
+/** Remove a dialog; toasts it holds move back to the page, still showing. */
+export function removeDialog(dialog) {
+  if (region && dialog.contains(region)) {
+    document.body.append(region);
+    show(region);
+  }
+  dialog.remove();
 }
 
 /**
  * Show a toast. `kind`: 'info' | 'success' | 'error' | 'conflict'.
- * `action`: optional {label, run} for a single button (e.g. "Retry").
+ * `action`: optional {label, run, testid?, shortcut?, title?} for a single button (e.g. "Retry",
+ * "Undo"); `shortcut` is its aria-keyshortcuts (the caller handles the keys).
+ * Returns a function that closes the toast (its `isShown()` says whether it still shows).
  */
 export function toast(message, { kind = 'info', action = null, detail = null, timeout } = {}) {
   const ms = timeout ?? (kind === 'error' || kind === 'conflict' ? 9000 : 4500);
@@ -36,7 +59,8 @@ export function toast(message, { kind = 'info', action = null, detail = null, ti
       detail ? h('p', { class: 'toast-detail' }, detail) : null),
     action
       ? h('button', { class: 'btn btn-small btn-ghost', type: 'button',
-          onclick: () => { close(); action.run(); } }, action.label)
+          testid: action.testid ?? 'toast-action', 'aria-keyshortcuts': action.shortcut,
+          title: action.title, onclick: () => { close(); action.run(); } }, action.label)
       : null,
     h('button', { class: 'icon-btn toast-close', type: 'button', 'aria-label': 'Dismiss',
       onclick: close }, '×'),
@@ -47,6 +71,7 @@ export function toast(message, { kind = 'info', action = null, detail = null, ti
   el.addEventListener('pointerenter', () => clearTimeout(timer));
   el.addEventListener('pointerleave', () => { timer = setTimeout(close, 2500); });
   el.addEventListener('focusin', () => clearTimeout(timer));
+  close.isShown = () => el.isConnected && !el.classList.contains('toast-leaving');
   return close;
 }
 

@@ -3,6 +3,7 @@ the board list, a board with presence and the activity panel, the card editor, a
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -137,3 +138,92 @@ async def other_boards(
     await add_member(http, liam, marketing["id"], maya, "editor")
     support = await new_board(http, sofia, "Support rota")
     await add_member(http, sofia, support["id"], maya, "viewer")
+
+
+# Labels per card title of CARDS, then comments and checklist items on the card the editor shows.
+LABELS = {"Design": "purple", "Content": "blue", "Blocked": "red", "Legal": "orange"}
+CARD_LABELS = {
+    "Write copy for the pricing page": ["Content"],
+    "Cookie banner: legal review": ["Legal", "Blocked"],
+    "Responsive navigation": ["Design"],
+    "Homepage hero illustrations": ["Design"],
+    "Migrate blog posts to the new CMS": ["Content"],
+}
+COMMENTS = [
+    (1, "Menu collapses at 720 px now; search stays in the bar."),
+    (2, "Looks good on my phone. Can the menu button be a bit larger?"),
+    (1, "Made it 44 px, the size our touch guidelines ask for."),
+]
+CHECKLIST = [("Breakpoint at 720 px", True), ("Keyboard navigation", True), ("Focus trap", False)]
+
+
+async def add_card_details(
+    http: httpx.AsyncClient, team: list[Account], board: dict[str, Any]
+) -> int:
+    """Labels on several cards, a conversation and a checklist on "Responsive navigation"."""
+    maya = team[0]
+    labels = {}
+    for name, color in LABELS.items():
+        response = await http.post(
+            f"/api/boards/{board['id']}/labels",
+            json={"name": name, "color": color},
+            headers=maya.headers,
+        )
+        assert response.status_code == 201, response.text
+        labels[name] = response.json()["id"]
+    ids = {task["title"]: task["id"] for task in board["tasks"]}
+    for title, names in CARD_LABELS.items():
+        response = await http.patch(
+            f"/api/tasks/{ids[title]}",
+            json={"label_ids": [labels[name] for name in names]},
+            headers=maya.headers,
+        )
+        assert response.status_code == 200, response.text
+    nav = ids["Responsive navigation"]
+    for author, body in COMMENTS:
+        response = await http.post(
+            f"/api/tasks/{nav}/comments", json={"body": body}, headers=team[author].headers
+        )
+        assert response.status_code == 201, response.text
+    for text, done in CHECKLIST:
+        response = await http.post(
+            f"/api/tasks/{nav}/checklist", json={"text": text}, headers=maya.headers
+        )
+        assert response.status_code == 201, response.text
+        if done:
+            ticked = await http.patch(
+                f"/api/checklist/{response.json()['id']}", json={"done": True}, headers=maya.headers
+            )
+            assert ticked.status_code == 200, ticked.text
+    return nav
+
+
+async def test_screenshots_of_labels_comments_checklists_and_the_trash(
+    web: Web, http: httpx.AsyncClient
+) -> None:
+    # Readable names, unique for this stack (the main screenshots' test registers the plain ones).
+    suffix = uuid.uuid4().hex[:4]
+    team = [await register(http, f"{name}.{suffix}") for name in ("maya", "liam", "sofia")]
+    board = await seed_realistic_board(http, team)
+    nav = await add_card_details(http, team, board)
+    tab = await web.board_as(team[0], board["id"])
+    await expect(tab.by(f"card-checklist-{nav}")).to_contain_text("2/3")
+    await tab.page.mouse.move(0, 799)
+    await screenshot(tab.page, "board-labels")
+
+    await tab.by(f"card-open-{nav}").click()
+    await expect(tab.by("comment-list").locator("li.comment")).to_have_count(len(COMMENTS))
+    await expect(tab.by("checklist").locator("li")).to_have_count(len(CHECKLIST))
+    await screenshot(tab.page, "card-details")
+    await tab.by("editor-cancel").click()
+
+    # A card deleted, the "Undo" offer, and the trash panel listing it.
+    pricing = await tab.task_id("Write copy for the pricing page")
+    await tab.open_card_menu(pricing)
+    await tab.by("menu-delete").click()
+    await tab.by("confirm-ok").click()
+    await expect(tab.by("toast").filter(has_text="Deleted")).to_be_visible()
+    await tab.by("trash-toggle").click()
+    await expect(tab.by(f"trash-item-task-{pricing}")).to_be_visible()
+    await tab.page.mouse.move(0, 799)
+    await screenshot(tab.page, "trash")
