@@ -263,8 +263,10 @@ class TaskPublic(Output):
 
 # The fixed palette: clients map each name to colours that meet contrast in their own theme.
 LabelColor = Literal["gray", "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink"]
+# Trimmed: " Bug " next to "Bug" would be a twin no one can tell apart.
 LabelName = Annotated[
-    StrictStr, StringConstraints(min_length=1, max_length=40, pattern=SHOWS_SOMETHING)
+    StrictStr,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=SHOWS_SOMETHING),
 ]
 CommentBody = Annotated[
     StrictStr, StringConstraints(min_length=1, max_length=5_000, pattern=SHOWS_SOMETHING)

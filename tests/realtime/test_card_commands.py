@@ -90,6 +90,12 @@ async def test_card_command_errors(
         ("checklist.create", {"id": here["id"], "text": ""}, "invalid"),
         ("checklist.update", {"id": 999999, "done": True}, "not_found"),
         ("checklist.delete", {"id": "one"}, "invalid"),
+        # A number in a string, or a boolean, names no object (REST's ids are as strict).
+        ("comment.create", {"id": str(here["id"]), "body": "hi"}, "invalid"),
+        ("comment.create", {"id": True, "body": "hi"}, "invalid"),
+        ("comment.delete", {"id": True}, "invalid"),
+        ("label.update", {"id": str(label.json()["id"]), "color": "blue"}, "invalid"),
+        ("checklist.update", {"id": 1.0, "done": True}, "invalid"),
     ]
     for index, (kind, data, code) in enumerate(cases):
         reply = await live.command(kind, data, ref=f"e{index}")

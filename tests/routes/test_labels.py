@@ -84,6 +84,7 @@ async def test_limits_are_422_or_409_and_change_nothing(
         ({"name": "ok", "color": "magenta"}, 422),
         ({"name": "ok", "extra": 1}, 422),
         ({"name": "bug"}, 409),
+        ({"name": " Bug "}, 409),  # trimmed before it is compared
     ):
         response = await unchanged(
             app, lambda b=body: client.post(url, json=b, headers=team.editor.headers)
@@ -133,6 +134,8 @@ async def test_labels_on_tasks_and_the_filter(
     for params in ({"q": ""}, {"q": "x" * 201}, {"label": ux["id"] + 999}, {"label": 0}):
         response = await client.get(url, params=params, headers=team.viewer.headers)
         assert response.status_code == 422, params
+    unknown = await client.get(url, params={"label": ux["id"] + 999}, headers=team.viewer.headers)
+    assert unknown.json()["detail"].startswith("label holds"), unknown.text  # the query's name
     stranger = await client.get(url, params={"q": "x"}, headers=team.stranger.headers)
     assert stranger.status_code == 404
     # Deleting a label takes it off every task; their versions stay.

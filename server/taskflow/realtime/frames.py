@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, create_model
 
 from taskflow.schemas import (
     MAX_ID,
@@ -275,7 +275,8 @@ class TaskDeleteCommand(Frame):
 
 # Card details: `data.id` names the object (the task, for a comment's or an item's creation).
 
-ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Strict, as REST's path ids are by their type: "2" or true names no object.
+ObjectId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
 
 class Named(Frame):

@@ -111,15 +111,17 @@ async def delete_label(
     return label, event
 
 
-async def require_labels(tx: AsyncSession, *, board_id: int, label_ids: Sequence[int]) -> None:
-    """Invalid unless `label_ids` are distinct labels of this board."""
+async def require_labels(
+    tx: AsyncSession, *, board_id: int, label_ids: Sequence[int], field: str = "label_ids"
+) -> None:
+    """Invalid unless `label_ids` are distinct labels of this board (`field` names them)."""
     if len(set(label_ids)) != len(label_ids):
-        raise Invalid("label_ids must not repeat a label")
+        raise Invalid(f"{field} must not repeat a label")
     if not label_ids:
         return
     query = select(func.count()).where(Label.board_id == board_id, Label.id.in_(label_ids))
     if await tx.scalar(query) != len(label_ids):
-        raise Invalid("label_ids holds an id that is not a label of this board")
+        raise Invalid(f"{field} holds an id that is not a label of this board")
 
 
 async def _require_free_name(

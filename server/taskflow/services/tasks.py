@@ -216,7 +216,9 @@ async def list_tasks(
     if filters.assignee_id is not None:
         query = query.where(Task.assignee_id == filters.assignee_id)
     if filters.label_ids:
-        await require_labels(tx, board_id=board_id, label_ids=sorted(set(filters.label_ids)))
+        await require_labels(
+            tx, board_id=board_id, label_ids=sorted(set(filters.label_ids)), field="label"
+        )
     return [task for task in (await tx.execute(query)).scalars() if filters.matches(task)]
 
 
