@@ -11,7 +11,11 @@ export class ChecklistView {
   constructor(ctx) {
     this.ctx = ctx;
     this.items = new DetailList({ taskId: ctx.taskId, kind: 'checklist' });
-    this.progress = h('span', { class: 'checklist-progress muted', testid: 'checklist-progress' });
+    // The heading shows "2/3"; a screen reader hears "2 of 3 done" (a plain span may not carry
+    // an aria-label, so the words are a hidden sibling).
+    this.progress = h('span', { class: 'checklist-progress muted', testid: 'checklist-progress',
+      'aria-hidden': 'true' });
+    this.progressWords = h('span', { class: 'sr-only' });
     this.list = h('ol', { class: 'checklist', testid: 'checklist', 'aria-label': 'Checklist' });
     this.input = h('input', { class: 'input', id: 'checklist-input', testid: 'checklist-input',
       maxlength: 200, autocomplete: 'off', placeholder: 'Add an item' });
@@ -30,7 +34,8 @@ export class ChecklistView {
       : null;
     this.status = h('p', { class: 'muted', testid: 'checklist-status', hidden: true });
     this.el = h('section', { class: 'editor-section', 'aria-labelledby': 'checklist-title' },
-      h('h2', { class: 'section-title', id: 'checklist-title' }, 'Checklist ', this.progress),
+      h('h2', { class: 'section-title', id: 'checklist-title' }, 'Checklist ', this.progress,
+        this.progressWords),
       this.list, this.status, composer);
     this.load();
   }
@@ -137,7 +142,7 @@ export class ChecklistView {
     const items = this.items.list();
     const done = items.filter((i) => i.done).length;
     this.progress.textContent = items.length ? `${done}/${items.length}` : '';
-    this.progress.setAttribute('aria-label', `${done} of ${items.length} done`);
+    this.progressWords.textContent = items.length ? `${done} of ${items.length} done` : '';
     syncChildren(this.list, items, {
       key: (i) => i.id,
       create: () => h('li', { class: 'checklist-item' }),

@@ -110,14 +110,29 @@ async def test_axe_core_finds_no_violation_on_any_page_or_dialog(
         [["Launch plan", "Budget"], ["Press kit"], ["Kickoff"]],
         members=((editor, "editor"),),
     )
+    budget = seeded.tasks["Budget"]["id"]
+    # Issue 18's details on the card the editor opens: a label, a checklist item, a comment.
+    label = await web.http.post(
+        f"/api/boards/{seeded.id}/labels", json={"name": "Finance", "color": "green"},
+        headers=owner.headers,
+    )  # fmt: skip
+    assert label.status_code == 201, label.text
     await update_task(
         web.http,
         owner,
-        seeded.tasks["Budget"]["id"],
+        budget,
         assignee_id=editor.id,
         due_date="2030-01-15T00:00:00Z",
         description="Numbers for Q1",
+        label_ids=[label.json()["id"]],
     )
+    for path, body in (("checklist", {"text": "Ask finance"}), ("comments", {"body": "Draft?"})):
+        made = await web.http.post(f"/api/tasks/{budget}/{path}", json=body, headers=owner.headers)
+        assert made.status_code == 201, made.text
+    # A board in the owner's trash: the board list shows it under "Deleted boards".
+    gone = await seed_board(web.http, owner, "Old plans", [[]])
+    deleted = await web.http.delete(f"/api/boards/{gone.id}", headers=owner.headers)
+    assert deleted.status_code == 204, deleted.text
     results: dict[str, int] = {}
     problems: list[str] = []
 
@@ -133,6 +148,7 @@ async def test_axe_core_finds_no_violation_on_any_page_or_dialog(
     page = await context.new_page()
     await page.goto("/#/boards")
     await expect(page.get_by_test_id(f"board-item-{seeded.id}")).to_be_visible()
+    await expect(page.get_by_test_id(f"deleted-board-{gone.id}")).to_be_visible()
     problems += await axe_violations(page, "board list", results)
 
     await page.goto(f"/#/boards/{seeded.id}")
@@ -141,9 +157,10 @@ async def test_axe_core_finds_no_violation_on_any_page_or_dialog(
     await expect(page.locator("li.card")).to_have_count(4)
     problems += await axe_violations(page, "board with cards", results)
 
-    budget = seeded.tasks["Budget"]["id"]
     await board.by(f"card-open-{budget}").click()
     await expect(board.by("card-editor")).to_be_visible()
+    await expect(board.by("checklist-progress")).to_have_text("0/1")
+    await expect(board.by("comment-list").locator("li")).to_have_count(1)
     problems += await axe_violations(page, "card editor", results)
     await board.by("editor-cancel").click()
     await expect(board.by("card-editor")).to_have_count(0)
@@ -170,6 +187,30 @@ async def test_axe_core_finds_no_violation_on_any_page_or_dialog(
     await board.by("activity-toggle").click()
     await expect(board.by("activity-list").locator("li").first).to_be_visible()
     problems += await axe_violations(page, "activity panel", results)
+
+    await board.by("manage-labels").click()
+    await expect(board.by("labels-dialog")).to_be_visible()
+    problems += await axe_violations(page, "labels dialog", results)
+    await board.by("labels-close").click()
+    await expect(board.by("labels-dialog")).to_be_hidden()
+
+    # A card deleted here: its Undo toast (once it has slid in: axe measures contrast as painted,
+    # and half-way through the animation it is faded), then the trash panel listing the card.
+    kickoff = seeded.tasks["Kickoff"]["id"]
+    await board.open_card_menu(kickoff)
+    await board.by("menu").get_by_test_id("menu-delete").click()
+    await board.by("confirm-ok").click()
+    await expect(board.by("toast-undo")).to_be_visible()
+    await page.wait_for_function(
+        "() => [...document.querySelectorAll('.toast')].every((t) => !t.getAnimations().length)"
+    )
+    problems += await axe_violations(page, "Undo toast", results)
+    await board.by("toast").get_by_role("button", name="Dismiss").click()
+    await expect(board.by("toast")).to_have_count(0)
+    await board.by("trash-toggle").click()
+    trash = board.by("trash-panel")
+    await expect(trash.get_by_test_id(f"trash-item-task-{kickoff}")).to_be_visible()
+    problems += await axe_violations(page, "trash panel", results)
 
     await board.by("user-menu").click()
     await expect(board.by("sessions-list")).not_to_have_attribute("aria-busy", "true")
@@ -215,8 +256,14 @@ async def test_a_card_moves_and_opens_by_keyboard_alone_with_a_visible_focus(
     )
     await expect(board.by(f"card-open-{task_id}")).to_be_focused()
     await expect(board.by("announcer")).to_contain_text("Moved “Launch plan” to In progress")
-    moved = await web.http.get(f"/api/tasks/{task_id}", headers=owner.headers)
-    assert moved.json()["column_id"] == seeded.columns[1]
+    # The tab shows a move at once; the server has it when the command's ack comes back.
+    deadline = time.monotonic() + 5 * TIMEOUT_UNIT
+    while True:
+        moved = (await web.http.get(f"/api/tasks/{task_id}", headers=owner.headers)).json()
+        if moved["column_id"] == seeded.columns[1] or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    assert moved["column_id"] == seeded.columns[1], moved
     focus = await page.evaluate(_FOCUS_STYLE_JS)
     assert focus["focusVisible"] and (focus["outline"] or focus["boxShadow"] != "none"), focus
 
