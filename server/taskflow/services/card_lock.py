@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.errors import NotFound
 from taskflow.models import Task, User
-from taskflow.services.access import WRITERS, claim_seq_as, require_role_as
+from taskflow.services.access import require_role_as
+from taskflow.services.tasks import lock_for_write
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +28,12 @@ async def lock_task(
 
     `board_id`, when given, must be the task's board (a socket's commands stay on its board).
     NotFound (`missing`) for a task on another board or on no board the actor is a member of.
+    The task service's own lock, so a card and its details are locked alike.
     """
-    located = await tx.scalar(select(Task.board_id).where(Task.id == task_id))
-    if located is None or (board_id is not None and located != board_id):
-        raise NotFound(missing)
-    seq = await claim_seq_as(tx=tx, board_id=located, user=actor, allowed=WRITERS, missing=missing)
-    return LockedTask(await fresh_task(tx, task_id=task_id, missing=missing), seq)
+    task, claim = await lock_for_write(
+        tx, actor=actor, task_id=task_id, board_id=board_id, missing=missing
+    )
+    return LockedTask(task, claim.seq)
 
 
 async def fresh_task(tx: AsyncSession, *, task_id: int, missing: str) -> Task:

@@ -103,7 +103,7 @@ async def update_task(
 
     A stale version raises VersionConflict.
     """
-    task, claim = await _lock_for_write(tx, actor=actor, task_id=task_id, board_id=board_id)
+    task, claim = await lock_for_write(tx, actor=actor, task_id=task_id, board_id=board_id)
     seq = claim.seq
     _check_version(task, expected_version if expected_version is not None else cmd.version)
     fields = cmd.model_fields_set - {"version"}
@@ -168,7 +168,7 @@ async def delete_task(
 ) -> tuple[Task, Event]:
     """Move the task (with its comments and checklist) to the trash; a stale version raises
     VersionConflict."""
-    task, claim = await _lock_for_write(tx, actor=actor, task_id=task_id, board_id=board_id)
+    task, claim = await lock_for_write(tx, actor=actor, task_id=task_id, board_id=board_id)
     _check_version(task, expected_version)
     await keep_task(tx, task=task, actor=actor)
     data = {"id": task.id, "board_id": task.board_id, "column_id": task.column_id}
@@ -222,10 +222,18 @@ async def list_tasks(
     return [task for task in (await tx.execute(query)).scalars() if filters.matches(task)]
 
 
-async def _lock_for_write(
-    tx: AsyncSession, *, actor: User, task_id: int, board_id: int | None
+async def lock_for_write(
+    tx: AsyncSession,
+    *,
+    actor: User,
+    task_id: int,
+    board_id: int | None,
+    missing: str = MISSING,
 ) -> tuple[Task, Claim]:
     """Lock the task's board and claim its next seq; the task as it is under that lock.
+
+    Changes to a task's details (comments, checklist items) lock through here too; `missing`
+    is what NotFound says.
 
     Two statements on the way that succeeds: the claim (which finds the board through the
     task and locks it only for an editor) and, under the lock, the task with the actor's role
@@ -239,9 +247,9 @@ async def _lock_for_write(
         located = await _board_of(tx, task_id)
         if located is not None and (board_id is None or located == board_id):
             await require_role_as(
-                tx=tx, board_id=located, user=actor, allowed=WRITERS, missing=MISSING
+                tx=tx, board_id=located, user=actor, allowed=WRITERS, missing=missing
             )
-        raise NotFound(MISSING)
+        raise NotFound(missing)
     query = (
         select(Task, Member.role)
         .outerjoin(Member, (Member.board_id == Task.board_id) & (Member.user_id == actor.id))
@@ -250,9 +258,9 @@ async def _lock_for_write(
     )
     found = (await tx.execute(query)).one_or_none()
     if found is None:
-        raise NotFound(MISSING)
+        raise NotFound(missing)
     task, role = found
-    check_role(role, WRITERS, missing=MISSING)
+    check_role(role, WRITERS, missing=missing)
     return task, claim
 
 
