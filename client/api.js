@@ -105,8 +105,10 @@ export const updateColumn = (id, body) => request('PATCH', `/api/columns/${id}`,
 export const deleteColumn = (id) => request('DELETE', `/api/columns/${id}`);
 
 // Tasks
-export const createTask = (boardId, body) =>
-  request('POST', `/api/boards/${boardId}/tasks`, { json: body });
+/** `key`: an Idempotency-Key, so a retry of a create whose answer was lost creates nothing more. */
+export const createTask = (boardId, body, key = null) =>
+  request('POST', `/api/boards/${boardId}/tasks`,
+    { json: body, headers: key ? { 'Idempotency-Key': key } : {} });
 export const updateTask = (id, body, version) =>
   request('PATCH', `/api/tasks/${id}`, { json: body, headers: ifMatch(version) });
 export const deleteTask = (id, version) =>

@@ -1,5 +1,8 @@
 // Writes to a board, each shown at once (optimistic overlay) and rolled back with a toast if the
-// server refuses. REST everywhere: a request's answer maps to exactly one overlay to settle.
+// server refuses. REST while online: a request's answer maps to exactly one overlay to settle.
+// Offline (or when a request cannot reach the server) the five changes a card board lives on
+// (add, edit, move and delete a card, rename a column) go to the outbox instead (outbox.js), to
+// be replayed through the socket when it is back; every other write still needs the network.
 import * as api from './api.js';
 import { between, placementBody } from './order.js';
 import { memberId } from './store.js';
@@ -15,6 +18,18 @@ export class BoardActions {
     this.boardId = boardId;
     this.queues = new Map(); // task id -> promise of its last request
     this.undo = null; // offers "Undo" after each delete, move and edit that succeeded (undo.js)
+    this.outbox = null; // set by the board view (outbox.js)
+    this.offline = () => false; // set by the board view: the socket is down, writes queue
+  }
+
+  /** Queue rather than send: known to be offline, with an outbox to queue in. */
+  queueing() {
+    return this.outbox !== null && this.offline();
+  }
+
+  /** A request that never reached an answer (network): queue it, when the outbox can. */
+  unreachable(error) {
+    return error.status === 0 && this.outbox !== null;
   }
 
   /**
@@ -53,6 +68,8 @@ export class BoardActions {
   // Tasks
 
   async createTask(columnId, title) {
+    if (this.queueing()) return this.queueCreate(columnId, title, null);
+    const key = crypto.randomUUID(); // a retry (or the outbox's replay) creates it once
     const id = nextTempId();
     const now = new Date().toISOString();
     const known = this.snapshotIds(this.store.tasks);
@@ -71,11 +88,12 @@ export class BoardActions {
       });
     });
     try {
-      const task = await api.createTask(this.boardId, { title, column_id: columnId });
+      const task = await api.createTask(this.boardId, { title, column_id: columnId }, key);
       settle(() => this.store.upsertTask(task));
       return task;
     } catch (error) {
       settle();
+      if (this.unreachable(error)) return this.queueCreate(columnId, title, key);
       toastError(`Could not add “${title}”`, { detail: error.message });
       return null;
     }
@@ -88,6 +106,7 @@ export class BoardActions {
    */
   async updateTask(taskId, fields, baseVersion) {
     const before = this.store.tasks.get(taskId);
+    if (this.queueing()) return this.queueUpdate(taskId, fields, baseVersion);
     const settle = this.store.optimistic((draft) => {
       const current = draft.tasks.get(taskId);
       if (current) draft.tasks.set(taskId, { ...current, ...fields });
@@ -103,6 +122,7 @@ export class BoardActions {
         return { conflict: error.detail };
       }
       settle();
+      if (this.unreachable(error)) return this.queueUpdate(taskId, fields, baseVersion);
       if (error.status === 404) this.store.removeTask(taskId);
       return { error };
     }
@@ -110,6 +130,7 @@ export class BoardActions {
 
   /** Move a task to `columnId`, landing before `beforeId` / after `afterId` (either may be null). */
   async moveTask(task, { columnId, beforeId = null, afterId = null }) {
+    if (this.queueing()) return this.queueMove(task, { columnId, beforeId, afterId });
     const place = placeOf(this.store.view(), task.id);
     const settle = this.store.optimistic((draft) => {
       const current = draft.tasks.get(task.id);
@@ -144,6 +165,7 @@ export class BoardActions {
         return false;
       }
       settle();
+      if (this.unreachable(error)) return this.queueMove(task, { columnId, beforeId, afterId });
       toastError(`Could not move “${task.title}”`, { detail: error.message });
       return false;
     }
@@ -151,6 +173,7 @@ export class BoardActions {
 
   /** `version`: the one the user looked at (editor); default: the newest we know. */
   async deleteTask(task, { version = null } = {}) {
+    if (this.queueing() || task.id < 0) return this.queueDelete(task, version);
     const settle = this.store.optimistic((draft) => draft.tasks.delete(task.id));
     try {
       await this.serial(task.id, () => api.deleteTask(task.id, version ?? this.latestVersion(task)));
@@ -173,6 +196,7 @@ export class BoardActions {
         return false;
       }
       settle();
+      if (this.unreachable(error)) return this.queueDelete(task, version);
       toastError(`Could not delete “${task.title}”`, { detail: error.message });
       return false;
     }
@@ -204,6 +228,7 @@ export class BoardActions {
   }
 
   async renameColumn(column, name) {
+    if (this.queueing()) return this.queueRename(column, name);
     return this.patchColumn(column, { name }, (c) => ({ ...c, name }), 'rename');
   }
 
@@ -231,6 +256,7 @@ export class BoardActions {
       return true;
     } catch (error) {
       settle();
+      if (verb === 'rename' && this.unreachable(error)) return this.queueRename(column, body.name);
       toastError(`Could not ${verb} column “${column.name}”`, { detail: error.message });
       return false;
     }
@@ -255,6 +281,57 @@ export class BoardActions {
       }
       return false;
     }
+  }
+
+  // The outbox: the same five changes, queued while offline (see outbox-plan.js for entries)
+
+  async queueCreate(columnId, title, restKey) {
+    const now = new Date().toISOString();
+    const last = lastPosition(this.store.view().tasks, columnId, null);
+    await this.outbox.add({
+      type: 'task.create', tempId: nextTempId(), label: title, restKey,
+      data: { title, column_id: columnId },
+      show: { board_id: this.boardId, position: between(last, null), description: '',
+        assignee_id: null, due_date: null, label_ids: [], version: 0, created_at: now,
+        updated_at: now },
+    });
+    return null;
+  }
+
+  async queueUpdate(taskId, fields, baseVersion) {
+    const title = this.store.view().tasks.get(taskId)?.title ?? '';
+    await this.outbox.add({ type: 'task.update', label: fields.title ?? title,
+      data: { id: taskId, ...fields }, base: { version: baseVersion } });
+    return { queued: true };
+  }
+
+  async queueMove(task, { columnId, beforeId, afterId }) {
+    const tasks = this.store.view().tasks;
+    const lo = afterId != null ? tasks.get(afterId)?.position : null;
+    const hi = beforeId != null ? tasks.get(beforeId)?.position : null;
+    const position = afterId == null && beforeId == null
+      ? between(lastPosition(tasks, columnId, task.id), null)
+      : between(lo ?? null, hi ?? null);
+    await this.outbox.add({ type: 'task.update', label: task.title, show: { position },
+      data: { id: task.id, column_id: columnId, ...placementBody({ beforeId, afterId }) },
+      base: { version: this.latestVersion(task) } });
+    return true;
+  }
+
+  async queueDelete(task, version) {
+    if (task.id < 0) { // made offline and not sent yet: nothing to tell the server
+      await this.outbox?.cancelCreate(task.id);
+      return true;
+    }
+    await this.outbox.add({ type: 'task.delete', label: task.title, data: { id: task.id },
+      base: { version: version ?? this.latestVersion(task) } });
+    return true;
+  }
+
+  async queueRename(column, name) {
+    await this.outbox.add({ type: 'column.update', label: column.name,
+      data: { id: column.id, name }, base: { name: column.name } });
+    return true;
   }
 
   // Board and members

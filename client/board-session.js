@@ -6,7 +6,9 @@ import { getToken, onSessionChange, renew } from './session.js';
 import { BoardStore, memberId } from './store.js';
 
 let authRefs = 0;
+let commandRefs = 0;
 const RENEW_RETRY_MS = 3_000;
+const COMMAND_TIMEOUT_MS = 10_000;
 
 export class BoardSession {
   constructor({ boardId, me, onState, onPresence, onEnd }) {
@@ -15,6 +17,57 @@ export class BoardSession {
     this.resyncing = false;
     this.buffered = [];
     this.ended = false;
+    this.connected = false;
+    this.helloSeq = null; // the board's seq when the socket subscribed: caught up at or past it
+    this.waiting = new Map(); // command ref -> {resolve, reject, timer}
+    this.caughtUpListeners = new Set();
+  }
+
+  /** `listener()` each time the socket is connected and the store has every event it missed. */
+  onCaughtUp(listener) {
+    this.caughtUpListeners.add(listener);
+    return () => this.caughtUpListeners.delete(listener);
+  }
+
+  checkCaughtUp() {
+    if (!this.connected || this.helloSeq === null || this.resyncing) return;
+    if (this.store.seq < this.helloSeq) return;
+    this.helloSeq = null; // once per connection
+    for (const listener of [...this.caughtUpListeners]) listener();
+  }
+
+  /**
+   * Send a command over the socket; resolves with its reply (`ack` or `error` frame), rejects
+   * when it cannot be sent or the socket goes away first (the caller may send it again: same ref).
+   */
+  command(frame) {
+    const ref = frame.ref ?? `cmd-${++commandRefs}`;
+    return new Promise((resolve, reject) => {
+      if (!this.connected || !this.live?.send({ ...frame, ref })) {
+        reject(new Error('not connected'));
+        return;
+      }
+      const timer = setTimeout(() => this.settleCommand(ref, null), COMMAND_TIMEOUT_MS);
+      this.waiting.set(ref, { resolve, reject, timer });
+    });
+  }
+
+  /** A reply settles its command; none (socket gone, too slow) rejects it. */
+  settleCommand(ref, reply) {
+    const waiter = this.waiting.get(ref);
+    if (!waiter) return;
+    this.waiting.delete(ref);
+    clearTimeout(waiter.timer);
+    if (reply) waiter.resolve(reply);
+    else waiter.reject(new Error('no reply'));
+  }
+
+  liveState(state) {
+    this.connected = state === 'connected';
+    if (!this.connected) {
+      this.helloSeq = null;
+      for (const ref of [...this.waiting.keys()]) this.settleCommand(ref, null);
+    }
   }
 
   /** Load the snapshot, then subscribe from its seq so nothing in between is missed. */
@@ -38,7 +91,10 @@ export class BoardSession {
       getToken,
       getSince: () => this.store.seq,
       onFrame: (frame) => this.handleFrame(frame),
-      onState: (state, info) => this.onState(state, info),
+      onState: (state, info) => {
+        this.liveState(state);
+        this.onState(state, info);
+      },
       onEnd: (reason) => this.liveEnded(reason),
     });
     this.live.start();
@@ -75,6 +131,10 @@ export class BoardSession {
         this.onPresence(frame.presence || []);
         // The board is behind what we have (e.g. restored from a backup): our seq means nothing.
         if (typeof frame.seq === 'number' && frame.seq < this.store.seq) this.resync();
+        else if (typeof frame.seq === 'number') {
+          this.helloSeq = frame.seq;
+          this.checkCaughtUp();
+        }
         break;
       case 'presence':
         this.onPresence(frame.users || []);
@@ -86,8 +146,12 @@ export class BoardSession {
       case 'resync':
         this.resync();
         break;
+      case 'ack':
+      case 'error':
+        if (frame.ref != null) this.settleCommand(frame.ref, frame);
+        break;
       default:
-        break; // pong, ack, error: we write over REST
+        break; // pong
     }
   }
 
@@ -101,6 +165,7 @@ export class BoardSession {
       this.live.reconnect(); // resumes with since = last applied seq
       return;
     }
+    this.checkCaughtUp();
     if (result === 'applied' && frame.name === 'member.removed' &&
         memberId(frame.data) === this.me?.id) {
       this.finish('removed', frame.actor);
@@ -125,6 +190,11 @@ export class BoardSession {
     const pending = this.buffered.sort((a, b) => a.seq - b.seq);
     this.buffered = [];
     for (const frame of pending) this.apply(frame);
+    // The snapshot holds everything up to its seq: nothing older is left to wait for.
+    if (this.connected) {
+      this.helloSeq = Math.min(this.helloSeq ?? this.store.seq, this.store.seq);
+      this.checkCaughtUp();
+    }
   }
 
   finish(reason, actor = null) {

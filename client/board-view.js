@@ -2,6 +2,7 @@
 // session); this module renders it and routes user intents (menus, drag and drop, keys) to
 // board-intents.js, whose menus are board-menus.js.
 import { ActivityPanel } from './activity-panel.js';
+import * as api from './api.js';
 import { addColumnControl } from './add-column.js';
 import { BoardActions } from './board-actions.js';
 import { boardIntents } from './board-intents.js';
@@ -20,8 +21,11 @@ import { membersPanel } from './members-panel.js';
 import { menuButton } from './menu.js';
 import { cardStep } from './moves.js';
 import { announceRemoteChanges } from './remote-announcer.js';
+import { Outbox } from './outbox.js';
+import { describe } from './outbox-plan.js';
+import { outboxStatus } from './outbox-status.js';
 import { navigate } from './router.js';
-import { removeDialog } from './toast.js';
+import { removeDialog, toastError } from './toast.js';
 import { TrashPanel } from './trash-panel.js';
 import { Undo } from './undo.js';
 
@@ -37,6 +41,7 @@ export function boardView(root, boardId, { me, expireSession }) {
   let members = null;
   let activity = null;
   let trash = null;
+  let outbox = null;
   let destroyed = false;
   let leaving = false;
   let dragging = false;
@@ -52,6 +57,7 @@ export function boardView(root, boardId, { me, expireSession }) {
   const boardMenuSlot = h('span', { class: 'board-menu-slot' });
   const presence = presenceView(me);
   const connection = connectionView({ onRetry: () => session.retryNow() });
+  const queued = outboxStatus();
   const membersToggle = h('button', { type: 'button', class: 'btn btn-small toggle',
     testid: 'members-toggle', 'aria-expanded': 'false', 'aria-controls': 'side-panel',
     onclick: () => togglePanel('members') }, 'Members');
@@ -70,7 +76,7 @@ export function boardView(root, boardId, { me, expireSession }) {
         h('span', { 'aria-hidden': 'true' }, '←'), h('span', { class: 'back-text' }, ' Boards')),
       nameEl, readOnlyBadge, boardMenuSlot),
     h('div', { class: 'board-tools' },
-      presence.el, connection.el, connection.retry, membersToggle, activityToggle, trashToggle),
+      presence.el, connection.el, connection.retry, queued.el, membersToggle, activityToggle, trashToggle),
     filters.el);
 
   // Body
@@ -117,6 +123,7 @@ export function boardView(root, boardId, { me, expireSession }) {
     if (destroyed) return;
     store = s;
     actions = new BoardActions(store, boardId);
+    startOutbox();
     const undo = new Undo({ store, actions, me });
     actions.undo = undo;
     cleanups.push(undo.listenForKeys());
@@ -152,6 +159,38 @@ export function boardView(root, boardId, { me, expireSession }) {
     const saved = localStorage.getItem(PANEL_KEY);
     if (saved in toggles && matchMedia('(min-width: 901px)').matches) {
       togglePanel(saved, { remember: false });
+    }
+  }
+
+  /** Changes made offline: queued in IndexedDB, replayed once the socket has caught up. */
+  function startOutbox() {
+    outbox = new Outbox({
+      userId: me.id, boardId, store,
+      send: (frame) => (frame.restKey ? createOverRest(frame) : session.command(frame)),
+      onRefused: (entry, reply) => toastError(`Not saved: your offline change (${describe(entry)})`,
+        { detail: reply.message ?? 'The server refused it.', timeout: 30_000 }),
+    });
+    const replay = () => {
+      if (session.connected) outbox.replay();
+    };
+    outbox.onResolved = replay;
+    outbox.onRemoteChange = replay;
+    actions.outbox = outbox;
+    actions.offline = () => navigator.onLine === false || connection.el.dataset.state === 'offline';
+    cleanups.push(outbox.subscribe((entries) => queued.update(entries)), () => outbox.close());
+    cleanups.push(session.onCaughtUp(replay));
+    outbox.reload().then(replay);
+  }
+
+  /** A create first tried over REST with an Idempotency-Key is replayed the same way, so it is
+   * made once even if the first try reached the server and only its answer was lost. */
+  async function createOverRest(frame) {
+    try {
+      return { type: 'ack', data: await api.createTask(boardId, frame.data, frame.restKey) };
+    } catch (error) {
+      if (error.status === 0) throw error; // still unreachable: try again later
+      return { type: 'error', code: error.status === 404 ? 'not_found' : 'invalid',
+        message: error.message };
     }
   }
 
@@ -221,6 +260,13 @@ export function boardView(root, boardId, { me, expireSession }) {
         doneColumn: (columnId) => doneColumns.has(columnId),
         onOpen: (taskId) => editor.open(taskId),
         menuItems: menus.cardMenu,
+        names: {
+          column: (id) => view.columns.find((c) => c.id === id)?.name ?? 'a deleted column',
+          member: (id) => view.membersById.get(id)?.username ?? `user #${id}`,
+          labels: (ids) => ids.map((id) => view.labelsById.get(id)?.name).filter(Boolean).join(', '),
+        },
+        onKeepMine: (key) => outbox.keepMine(key),
+        onTakeTheirs: (key) => outbox.takeTheirs(key),
       },
     };
   }

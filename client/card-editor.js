@@ -319,7 +319,7 @@ export class CardEditor {
     this.close(); // optimistic: the card already shows the change
     if (Object.keys(body).length === 0) return;
     const result = await this.ctx.actions.updateTask(taskId, body, base);
-    if (result.task) return;
+    if (result.task || result.queued) return; // queued: saved in the outbox, replayed online
     const resume = { values, base, initial };
     // Reopen the editor before the toast, so the toast stacks above the dialog, not under it.
     if (result.conflict) {

@@ -5,10 +5,11 @@ import { h, replace } from './dom.js';
 import { dueState, formatDay } from './format.js';
 import { labelChip } from './labels.js';
 import { menuButton } from './menu.js';
+import { conflictBox, conflictRows, syncBadge } from './sync-view.js';
 
 /**
  * ctx: {canEdit, membersById, labelsById, doneColumn(columnId) -> bool, onOpen(taskId),
- *       menuItems(taskId)}
+ *       menuItems(taskId), names: {column, member, labels}, onKeepMine(key), onTakeTheirs(key)}
  */
 export function createCard(task, ctx) {
   const main = h('button', { type: 'button', class: 'card-main', testid: `card-open-${task.id}`,
@@ -28,13 +29,17 @@ export function updateCard(li, task, ctx) {
   const ticked = task.checklist_done ?? 0;
   const signature = JSON.stringify([task.title, task.description ? 1 : 0, task.due_date,
     assignee?.username, task.pending, ctx.canEdit, done, task.version, task.column_id,
-    labels.map((l) => [l.id, l.name, l.color]), comments, total, ticked]);
+    labels.map((l) => [l.id, l.name, l.color]), comments, total, ticked, task.sync,
+    task.conflict?.key, task.conflict?.theirs?.version]);
   li.dataset.testid = `card-${task.id}`;
   li.dataset.columnId = task.column_id;
   li.dataset.version = task.version;
   if (li.signature === signature) return;
   li.signature = signature;
   li.classList.toggle('pending', Boolean(task.pending));
+  for (const state of ['pending', 'deleting', 'conflict']) {
+    li.classList.toggle(`sync-${state}`, task.sync === state);
+  }
   li.main.dataset.testid = `card-open-${task.id}`;
   li.main.disabled = Boolean(task.pending);
 
@@ -68,6 +73,7 @@ export function updateCard(li, task, ctx) {
           labels.map((l) => labelChip(l, { testid: `card-label-${task.id}-${l.id}` })))
       : null,
     h('span', { class: 'card-title', testid: `card-title-${task.id}` }, task.title),
+    syncBadge(task, `card-sync-${task.id}`),
     meta.length || assignee
       ? h('span', { class: 'card-meta' },
           h('span', { class: 'card-chips' }, meta),
@@ -78,6 +84,15 @@ export function updateCard(li, task, ctx) {
                   { size: 'sm', title: `Assigned to ${assignee.username}` }))
             : null)
       : null);
+
+  li.conflictEl?.remove();
+  li.conflictEl = task.conflict
+    ? conflictBox({ conflict: task.conflict, rows: conflictRows(task.conflict, ctx.names),
+        what: `“${task.title}”`, testid: `card-${task.id}`,
+        onKeepMine: () => ctx.onKeepMine(task.conflict.key),
+        onTakeTheirs: () => ctx.onTakeTheirs(task.conflict.key) })
+    : null;
+  if (li.conflictEl) li.main.after(li.conflictEl);
 
   const wantMenu = ctx.canEdit && !task.pending;
   if (!wantMenu && li.menu) {

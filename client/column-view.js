@@ -3,6 +3,7 @@ import { createCard, updateCard } from './card-view.js';
 import { h, replace, syncChildren } from './dom.js';
 import { inlineEdit } from './inline-edit.js';
 import { menuButton } from './menu.js';
+import { conflictBox, conflictRows, syncBadge } from './sync-view.js';
 
 /**
  * ctx: {canEdit, tasksIn(columnId), cardCtx, onRename(columnId, name), menuItems(columnId),
@@ -31,15 +32,24 @@ export function updateColumn(li, column, ctx) {
   li.count.setAttribute('aria-label', `${tasks.length} cards`);
 
   const editable = ctx.canEdit && !column.pending;
-  const key = JSON.stringify([column.name, editable]);
+  const key = JSON.stringify([column.name, editable, column.sync, column.conflict?.key,
+    column.conflict?.theirs?.name]);
   if (li.headKey !== key) {
     li.headKey = key;
     const name = editable
       ? h('button', { type: 'button', class: 'column-name', testid: `column-name-${id}`,
           title: 'Rename column', onclick: () => startRename(li, column, ctx) }, column.name)
       : h('span', { class: 'column-name', testid: `column-name-${id}` }, column.name);
-    replace(li.titleEl, name);
+    replace(li.titleEl, name, syncBadge(column, `column-sync-${id}`));
     li.nameEl = name;
+    li.conflictEl?.remove();
+    li.conflictEl = column.conflict
+      ? conflictBox({ conflict: column.conflict, rows: conflictRows(column.conflict, ctx.cardCtx.names),
+          what: `column “${column.name}”`, testid: `column-${id}`,
+          onKeepMine: () => ctx.cardCtx.onKeepMine(column.conflict.key),
+          onTakeTheirs: () => ctx.cardCtx.onTakeTheirs(column.conflict.key) })
+      : null;
+    if (li.conflictEl) li.head.after(li.conflictEl);
     if (editable && !li.menu) {
       li.menu = menuButton({ label: `Actions for column ${column.name}`,
         testid: `column-menu-${id}`, items: () => ctx.menuItems(id) });

@@ -18,7 +18,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, async_playwright
 
 from devstack import Stack
-from tests.browser.measurements import PROPAGATION_MS, RECONNECT_MS
+from tests.browser.measurements import OFFLINE_CONVERGE_MS, PROPAGATION_MS, RECONNECT_MS
 from tests.browser.web import Web, configure_expect
 from tests.conftest import TIMEOUT_UNIT, Account, register
 
@@ -78,7 +78,11 @@ async def account(http: httpx.AsyncClient) -> MakeAccount:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for what, values in (("propagation", PROPAGATION_MS), ("reconnects", RECONNECT_MS)):
+    for what, values in (
+        ("propagation", PROPAGATION_MS),
+        ("reconnects", RECONNECT_MS),
+        ("offline replay", OFFLINE_CONVERGE_MS),
+    ):
         if values:
             terminalreporter.write_line(
                 f"browser {what}: {len(values)} measured, median "

@@ -6,3 +6,5 @@ from __future__ import annotations
 PROPAGATION_MS: list[float] = []
 # How long a board showed something else than "connected" after its replica went away (ms).
 RECONNECT_MS: list[float] = []
+# How long after the network came back another user saw the edits made offline (ms).
+OFFLINE_CONVERGE_MS: list[float] = []

@@ -1,0 +1,180 @@
+// What the outbox's entries mean, without storage or network: how a queued change shows on the
+// board, which WebSocket command replays it, and how the server's answer settles it. No DOM, no
+// IndexedDB: unit-tested with node (client/tests/outbox.test.mjs).
+//
+// An entry is one change the user made while the board's socket was down:
+//   {key, order, type, data, base, tempId?, restKey?, state: 'queued'|'conflict', theirs?}
+// `type` is the WebSocket command that replays it (task.create, task.update, task.delete,
+// column.update); `data` its data without the precondition; `base` what it was made against
+// ({version} for a task, {name} for a column), or {chained: true} when it follows an earlier
+// queued change of the same task (its version is the one that change will produce).
+
+/** The task or column an entry changes: ['task'|'column', id] (a temp id for a queued create). */
+export function target(entry) {
+  if (entry.type === 'task.create') return ['task', entry.tempId];
+  return [entry.type.startsWith('column.') ? 'column' : 'task', entry.data.id];
+}
+
+/** The fields a task.update shows at once (`show`: a move's display position included). */
+function shownFields(entry) {
+  const { id, before_id: _before, after_id: _after, ...fields } = entry.data;
+  return { ...fields, ...(entry.show ?? {}) };
+}
+
+/**
+ * Lay the entries over a draft of the board, in order: a queued change shows as made, marked
+ * `sync: 'pending'` (or 'deleting'); one in conflict shows the server's value with
+ * `sync: 'conflict'` and `conflict: {key, type, mine, theirs}` for the card to offer a choice.
+ */
+export function applyEntries(draft, entries) {
+  for (const entry of entries) {
+    const [kind, id] = target(entry);
+    const items = kind === 'task' ? draft.tasks : draft.columns;
+    if (entry.state === 'conflict') {
+      const current = items.get(id);
+      if (current) {
+        items.set(id, { ...current, sync: 'conflict',
+          conflict: { key: entry.key, type: entry.type, mine: mineOf(entry), theirs: entry.theirs } });
+      }
+      continue;
+    }
+    switch (entry.type) {
+      case 'task.create':
+        items.set(id, { ...entry.show, ...entry.data, id, sync: 'pending', pending: true });
+        break;
+      case 'task.update':
+      case 'column.update': {
+        const current = items.get(id);
+        const change = entry.type === 'column.update' ? { name: entry.data.name } : shownFields(entry);
+        if (current && current.sync !== 'conflict') {
+          items.set(id, { ...current, ...change, sync: current.sync === 'deleting' ? 'deleting' : 'pending' });
+        }
+        break;
+      }
+      case 'task.delete': {
+        const current = items.get(id);
+        if (current && current.sync !== 'conflict') items.set(id, { ...current, sync: 'deleting' });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+/** What the user wanted, for the conflict's "yours" side. */
+export function mineOf(entry) {
+  if (entry.type === 'task.delete') return { deleted: true };
+  if (entry.type === 'column.update') return { name: entry.data.name };
+  return shownFields(entry);
+}
+
+/**
+ * The command frame that replays `entry`, or null while it must wait (it follows a change of the
+ * same task that has not been confirmed yet, or it is in conflict).
+ */
+export function frameFor(entry) {
+  if (entry.state !== 'queued' || entry.base?.chained) return null;
+  switch (entry.type) {
+    case 'task.create': // restKey: first tried over REST with that Idempotency-Key (see board-view)
+      return { type: entry.type, ref: entry.key, data: entry.data,
+        ...(entry.restKey ? { restKey: entry.restKey } : {}) };
+    case 'task.update':
+    case 'task.delete':
+      return { type: entry.type, ref: entry.key,
+        data: { ...entry.data, ...(entry.base?.version != null ? { version: entry.base.version } : {}) } };
+    case 'column.update':
+      return { type: entry.type, ref: entry.key,
+        data: { ...entry.data, ...(entry.base?.name != null ? { expected_name: entry.base.name } : {}) } };
+    default:
+      return null;
+  }
+}
+
+/**
+ * The server answered a conflict, yet the current value already is what the entry wanted: the
+ * entry was applied by an earlier send whose answer was lost (and whose `ref` the server has
+ * forgotten since). Settled, not a conflict.
+ */
+export function alreadyApplied(entry, current) {
+  if (!current) return false;
+  if (entry.type === 'column.update') return current.name === entry.data.name;
+  if (entry.type !== 'task.update') return false;
+  const { id, before_id: beforeId, after_id: afterId, ...fields } = entry.data;
+  if (beforeId != null || afterId != null) return false; // a place among others: not comparable
+  return Object.entries(fields).every(([key, value]) => same(current[key], value));
+}
+
+function same(a, b) {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
+  }
+  return (a ?? null) === (b ?? null);
+}
+
+/**
+ * After `settled` was confirmed with `result` (the created task, or the task as the change left
+ * it): the entries after it that depended on it, rewritten. A queued create's temp id becomes the
+ * real id (as target and as a move's neighbour); a change chained to it gets the new version.
+ * Returns the entries that changed.
+ */
+export function afterConfirmed(entries, settled, result) {
+  const changed = [];
+  const [kind, id] = target(settled);
+  for (const entry of entries) {
+    if (entry === settled) continue;
+    let next = entry;
+    if (settled.type === 'task.create' && result?.id != null) {
+      next = replaceId(next, id, result.id);
+    }
+    if (kind === 'task' && settled.type !== 'task.delete' && result?.version != null) {
+      const [entryKind, entryId] = target(next);
+      if (entryKind === 'task' && entryId === (result.id ?? id) && next.base?.chained) {
+        next = { ...next, base: { version: result.version } };
+      }
+    }
+    if (next !== entry) changed.push(next);
+  }
+  return changed;
+}
+
+function replaceId(entry, from, to) {
+  const data = { ...entry.data };
+  let touched = false;
+  for (const key of ['id', 'before_id', 'after_id']) {
+    if (data[key] === from) {
+      data[key] = to;
+      touched = true;
+    }
+  }
+  return touched ? { ...entry, data } : entry;
+}
+
+/**
+ * After the user chose "take theirs" for `dropped`: the changes chained to it now stand on a
+ * version the server has moved past, so they are replayed against the version they were made on
+ * and meet the same conflict, to be decided one by one (never silently applied over theirs).
+ */
+export function afterDropped(entries, dropped) {
+  const [kind, id] = target(dropped);
+  const changed = [];
+  for (const entry of entries) {
+    if (entry === dropped) continue;
+    const [entryKind, entryId] = target(entry);
+    if (entryKind === kind && entryId === id && entry.base?.chained) {
+      changed.push({ ...entry, base: { version: dropped.base?.version ?? null } });
+    }
+  }
+  return changed;
+}
+
+/** Plain words for a queued change, for the header's count and the screen reader. */
+export function describe(entry) {
+  const title = entry.label ?? '';
+  switch (entry.type) {
+    case 'task.create': return `add “${title}”`;
+    case 'task.delete': return `delete “${title}”`;
+    case 'column.update': return `rename column “${entry.base?.name ?? title}”`;
+    default: return `change “${title}”`;
+  }
+}

@@ -1,0 +1,193 @@
+"""Edits made while the network is down are kept (IndexedDB), shown as pending in every tab of the
+browser, survive a reload, and are replayed once, in order, by one tab when the network is back;
+a change whose card moved on meanwhile shows its conflict instead of being applied or dropped."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Page, WebSocket, expect
+
+from tests.browser.board_page import BoardPage, now_ms
+from tests.browser.conftest import MakeAccount
+from tests.browser.measurements import OFFLINE_CONVERGE_MS
+from tests.browser.propagation import LIMIT_MS, server_layout
+from tests.browser.seed import seed_board
+from tests.browser.web import Web, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+
+COMMANDS = ("task.", "column.")
+
+
+class Frames:
+    """Every frame a page's board sockets sent and received, across reloads."""
+
+    def __init__(self, page: Page) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.received: list[dict[str, Any]] = []
+        page.on("websocket", self._watch)
+
+    def _watch(self, socket: WebSocket) -> None:
+        socket.on("framesent", lambda payload: self.sent.append(_decode(payload)))
+        socket.on("framereceived", lambda payload: self.received.append(_decode(payload)))
+
+    def commands(self) -> list[dict[str, Any]]:
+        return [f for f in self.sent if str(f.get("type", "")).startswith(COMMANDS)]
+
+    def event_seqs(self) -> list[int]:
+        return [f["seq"] for f in self.received if f.get("type") == "event"]
+
+
+def _decode(payload: str | bytes) -> dict[str, Any]:
+    try:
+        frame = json.loads(payload)
+    except ValueError:
+        return {}
+    return frame if isinstance(frame, dict) else {}
+
+
+async def test_offline_edits_survive_a_reload_and_replay_once_in_order_with_a_conflict(
+    web: Web, http: httpx.AsyncClient, account: MakeAccount
+) -> None:
+    alice, bob = await account("alice"), await account("bob")
+    board = await seed_board(
+        http,
+        alice,
+        "Launch",
+        [["Launch plan", "Write docs", "Old idea"], ["Fix login"], []],
+        members=((bob, "editor"),),
+    )
+    todo, doing, done = board.columns
+    docs = board.tasks["Write docs"]["id"]
+    login = board.tasks["Fix login"]["id"]
+    old = board.tasks["Old idea"]["id"]
+    start_seq = (await http.get(f"/api/boards/{board.id}", headers=alice.headers)).json()["seq"]
+
+    browser = await web.signed_in(alice)
+    first = await browser.new_page()
+    second = await browser.new_page()
+    frames_a1, frames_a2 = Frames(first), Frames(second)
+    a1 = BoardPage(first, board.id, "alice tab 1")
+    a2 = BoardPage(second, board.id, "alice tab 2")
+    for tab in (a1, a2):
+        await tab.page.goto(f"/#/boards/{board.id}")
+        await tab.wait_connected()
+    b = await web.board_as(bob, board.id)
+    frames_b = Frames(b.page)
+    await b.page.reload()  # so that its frames are watched from the start
+    await b.wait_connected()
+
+    # Offline: five edits in tab 1.
+    await browser.set_offline(True)
+    for tab in (a1, a2):
+        await expect(tab.by("conn-state")).to_have_attribute("data-state", "offline")
+    await a1.front()
+    await a1.by(f"add-card-{todo}").click()
+    await a1.by(f"new-card-title-{todo}").fill("Offline idea")
+    await a1.page.keyboard.press("Enter")
+    await a1.page.keyboard.press("Escape")
+    await a1.by(f"card-open-{docs}").click()
+    await a1.by("editor-title").fill("Write the docs")
+    await a1.by("editor-save").click()
+    await expect(a1.by("card-editor")).to_have_count(0)
+    await a1.press_on_card(login, "Shift+ArrowRight")  # In progress -> Done
+    await a1.press_on_card(old, "Delete")
+    await a1.by("confirm-ok").click()
+    await a1.by(f"column-name-{doing}").click()
+    await a1.by(f"column-name-input-{doing}").fill("Doing")
+    await a1.page.keyboard.press("Enter")
+
+    # Meanwhile bob changes one of the same cards.
+    theirs = await http.patch(
+        f"/api/tasks/{docs}", json={"title": "Write docs (bob)"}, headers=bob.headers
+    )
+    assert theirs.status_code == 200, theirs.text
+
+    for tab in (a1, a2):  # the second tab shows the same queue, from IndexedDB
+        await expect(tab.by("outbox-status")).to_have_text("5 changes waiting to sync")
+        await expect(tab.by(f"card-sync-{docs}")).to_have_text("Waiting to sync")
+        await expect(tab.by(f"card-sync-{old}")).to_have_text("Will be deleted when back online")
+        await expect(tab.by(f"column-name-{doing}")).to_have_text("Doing")
+        await expect(tab.page.locator(".card.sync-pending", has_text="Offline idea")).to_have_count(
+            1
+        )
+    await screenshot(a1.page, "offline-pending")
+
+    # A reload while still offline keeps every pending change.
+    await a1.page.reload()
+    await expect(a1.by("board-name")).to_have_text("Launch")
+    await expect(a1.by("outbox-status")).to_have_text("5 changes waiting to sync")
+    await expect(a1.by(f"card-title-{docs}")).to_have_text("Write the docs")
+    await expect(a1.card(login)).to_have_attribute("data-column-id", str(done))
+    await expect(a1.page.locator(".card.sync-pending", has_text="Offline idea")).to_have_count(1)
+    assert not frames_a1.commands() and not frames_a2.commands(), "sent while offline"
+
+    # Back online: bob sees the four edits that do not conflict within a second.
+    expected = [
+        [todo, ["Launch plan", "Write docs (bob)", "Offline idea"]],
+        [doing, []],
+        [done, ["Fix login"]],
+    ]
+    started = now_ms()
+    await browser.set_offline(False)
+    shown_at = await b.reached_at(expected, 5 * LIMIT_MS)
+    await expect(b.by(f"column-name-{doing}")).to_have_text("Doing")
+    converged = shown_at - started
+    OFFLINE_CONVERGE_MS.append(converged)
+    assert converged < LIMIT_MS, f"bob saw the replay after {converged:.0f} ms"
+
+    # The fifth shows its conflict, with both values, in both of alice's tabs.
+    for tab in (a1, a2):
+        box = tab.by(f"conflict-card-{docs}")
+        await expect(box).to_be_visible()
+        await expect(tab.by(f"conflict-values-card-{docs}")).to_contain_text("Write the docs")
+        await expect(tab.by(f"conflict-values-card-{docs}")).to_contain_text("Write docs (bob)")
+        await expect(tab.by("outbox-status")).to_have_text("1 conflict to resolve")
+    await screenshot(a1.page, "offline-conflict")
+    await a1.front()
+    await a1.by(f"keep-mine-card-{docs}").click()
+    await expect(b.by(f"card-title-{docs}")).to_have_text("Write the docs")
+    for tab in (a1, a2):
+        await expect(tab.by("outbox-status")).to_be_hidden()
+        await expect(tab.by(f"card-title-{docs}")).to_have_text("Write the docs")
+    task = (await http.get(f"/api/tasks/{docs}", headers=alice.headers)).json()
+    assert (task["title"], task["version"]) == ("Write the docs", 3)
+
+    # Exactly once, in order: the server's log, and what every tab received.
+    final = (await http.get(f"/api/boards/{board.id}", headers=alice.headers)).json()
+    assert final["seq"] == start_seq + 1 + 5, "bob's edit and alice's five, nothing more"
+    assert await server_layout(http, alice, board.id) == [
+        [todo, ["Launch plan", "Write the docs", "Offline idea"]],
+        [doing, []],
+        [done, ["Fix login"]],
+    ]
+    sent = frames_a1.commands() + frames_a2.commands()
+    assert Counter(f["ref"] for f in sent).most_common(1)[0][1] == 1, "a change was sent twice"
+    assert [f["type"] for f in sent] == [
+        "task.create",
+        "task.update",  # the conflict
+        "task.update",
+        "task.delete",
+        "column.update",
+        "task.update",  # keep mine
+    ]
+    every = list(range(start_seq + 1, final["seq"] + 1))
+    for name, frames in (("bob", frames_b), ("alice tab 1", frames_a1), ("alice tab 2", frames_a2)):
+        assert frames.event_seqs() == every, f"{name} received {frames.event_seqs()}, not {every}"
+    names = [
+        f["name"]
+        for f in frames_b.received
+        if f.get("type") == "event" and f["seq"] > start_seq + 1
+    ]
+    assert names == [
+        "task.created",
+        "task.updated",
+        "task.deleted",
+        "column.updated",
+        "task.updated",
+    ], names
