@@ -41,7 +41,8 @@ class Conflict(DomainError):
 
 
 class VersionConflict(Conflict):
-    """The caller's version is stale; `detail` is the current object."""
+    """The caller's precondition is stale (a task's version, a column's expected name);
+    `detail` is the current object."""
 
     status_code = 412
 

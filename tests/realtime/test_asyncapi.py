@@ -54,6 +54,9 @@ def test_every_frame_type_event_name_and_close_code_is_described() -> None:
         "task.update",
         "task.delete",
         "task.restore",
+        "column.create",
+        "column.update",
+        "column.delete",
         "column.restore",
     } | CARD_COMMANDS <= protocol.COMMANDS
     assert {name for kind, name in sent if kind == "event"} >= CARD_EVENTS
@@ -62,6 +65,11 @@ def test_every_frame_type_event_name_and_close_code_is_described() -> None:
         assert str(code) in codes
     error = asyncapi_document()["components"]["schemas"]["Error"]["properties"]["code"]
     assert {"invalid", "forbidden", "not_found", "conflict", "rate_limited"} <= set(error["enum"])
+    # A conflict carries the current object: a task (stale version) or a column (expected_name).
+    data = asyncapi_document()["components"]["schemas"]["Error"]["properties"]["data"]
+    assert {"#/components/schemas/TaskPublic", "#/components/schemas/ColumnPublic"} <= {
+        choice.get("$ref") for choice in data["anyOf"]
+    }
     assert protocol.CLOSE_UNAUTHORIZED == 4401
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Final
 
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError
@@ -14,7 +14,7 @@ from taskflow.database import UNAVAILABLE, Database
 from taskflow.errors import DomainError, Invalid, VersionConflict
 from taskflow.metrics import WS_COMMANDS
 from taskflow.models import User
-from taskflow.realtime import card_commands, protocol
+from taskflow.realtime import card_commands, column_commands, protocol
 from taskflow.realtime.protocol import ClientFrame
 from taskflow.realtime.restore_commands import RESTORE_COMMANDS, run_restore
 from taskflow.schemas import TaskCreate, TaskUpdate
@@ -22,6 +22,10 @@ from taskflow.services import idempotency, tasks
 from taskflow.services.events import Event
 
 log = logging.getLogger("taskflow.realtime")
+HANDLERS: Final[dict[str, card_commands.Handler]] = {
+    **card_commands.HANDLERS,
+    **column_commands.HANDLERS,
+}
 
 
 def describe(error: ValidationError) -> str:
@@ -132,7 +136,7 @@ class CommandRunner:
         if frame.type in RESTORE_COMMANDS:
             return await run_restore(tx, actor=actor, board_id=board_id, frame=frame)
         data = frame.data
-        if (handler := card_commands.HANDLERS.get(frame.type)) is not None:
+        if (handler := HANDLERS.get(frame.type)) is not None:
             return await handler(tx, actor, board_id, data)
         if frame.type == "task.create":
             cmd = TaskCreate.model_validate(data)

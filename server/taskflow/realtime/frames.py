@@ -16,7 +16,9 @@ from taskflow.schemas import (
     ChecklistItemCreate,
     ChecklistItemPublic,
     ChecklistItemUpdate,
+    ColumnCreate,
     ColumnPublic,
+    ColumnUpdate,
     CommentCreate,
     CommentPublic,
     CommentUpdate,
@@ -24,6 +26,7 @@ from taskflow.schemas import (
     LabelPublic,
     LabelUpdate,
     MemberPublic,
+    Name,
     TaskCreate,
     TaskPublic,
     TaskUpdate,
@@ -217,6 +220,7 @@ class Ack(Frame):
         TaskPublic
         | TaskGone
         | ColumnPublic
+        | ColumnGone
         | Expiry
         | LabelPublic
         | LabelGone
@@ -232,13 +236,14 @@ ErrorCode = Literal[
 
 
 class Error(Frame):
-    """A command refused; nothing changed. `data` (code `conflict` only): the current task."""
+    """A command refused; nothing changed. `data` (code `conflict` on a stale precondition
+    only): the current task (`version`) or column (`expected_name`)."""
 
     type: Literal["error"]
     ref: Ref
     code: ErrorCode
     message: str
-    data: TaskPublic | None = None
+    data: TaskPublic | ColumnPublic | None = None
 
 
 # Client to server.
@@ -373,6 +378,43 @@ class ChecklistDeleteCommand(Frame):
     data: Named
 
 
+class ColumnCreateCommand(Frame):
+    """Add a column, as `POST /api/boards/{id}/columns` (`ack` data: the column)."""
+
+    type: Literal["column.create"]
+    ref: Ref = REF
+    data: ColumnCreate
+
+
+class ColumnChange(ColumnUpdate):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"id": 4, "name": "QA", "expected_name": "Review"}]}
+    )
+
+    id: ObjectId
+    # Columns carry no version: an offline rename names what it was made against instead.
+    expected_name: Name | None = Field(
+        default=None,
+        description="apply only if the column is still named so; else `conflict` with the column",
+    )
+
+
+class ColumnUpdateCommand(Frame):
+    """Rename and/or move a column, as `PATCH /api/columns/{id}` (`ack` data: the column)."""
+
+    type: Literal["column.update"]
+    ref: Ref = REF
+    data: ColumnChange
+
+
+class ColumnDeleteCommand(Frame):
+    """Delete an empty column, as `DELETE /api/columns/{id}` (`ack` data: `{"id","board_id"}`)."""
+
+    type: Literal["column.delete"]
+    ref: Ref = REF
+    data: Named
+
+
 class Restoring(Frame):
     id: int = Field(ge=1, le=2**63 - 1)
 
@@ -437,6 +479,9 @@ CLIENT_FRAMES: list[type[BaseModel]] = [
     ChecklistCreateCommand,
     ChecklistUpdateCommand,
     ChecklistDeleteCommand,
+    ColumnCreateCommand,
+    ColumnUpdateCommand,
+    ColumnDeleteCommand,
     TaskRestoreCommand,
     ColumnRestoreCommand,
     Ping,

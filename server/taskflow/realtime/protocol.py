@@ -20,7 +20,8 @@ CLOSE_TOO_MANY_COMMANDS: Final = 4429
 
 COMMANDS: Final = frozenset(
     {
-        "task.create", "task.update", "task.delete", "task.restore", "column.restore",
+        "task.create", "task.update", "task.delete", "task.restore",
+        "column.create", "column.update", "column.delete", "column.restore",
         "label.create", "label.update", "label.delete",
         "comment.create", "comment.update", "comment.delete", "comment.restore",
         "checklist.create", "checklist.update", "checklist.delete",

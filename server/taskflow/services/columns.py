@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.errors import Conflict, Invalid, NotFound
+from taskflow.errors import Conflict, Invalid, NotFound, VersionConflict
 from taskflow.models import Board, Column, Task, User
 from taskflow.schemas import ColumnCreate, ColumnUpdate
 from taskflow.services import ordering
@@ -50,10 +50,26 @@ async def create_column(
 
 
 async def update_column(
-    *, tx: AsyncSession, actor: User, column_id: int, cmd: ColumnUpdate
+    *,
+    tx: AsyncSession,
+    actor: User,
+    column_id: int,
+    cmd: ColumnUpdate,
+    board_id: int | None = None,
+    expected_name: str | None = None,
 ) -> tuple[Column, list[Event]]:
-    """Rename and/or move a column among the board's columns; its events, column.updated last."""
-    column, seq = await _lock_for_write(tx, actor=actor, column_id=column_id)
+    """Rename and/or move a column among the board's columns; its events, column.updated last.
+
+    `board_id`, when given, must be the column's board. Columns carry no version, so an
+    `expected_name` other than the current name raises VersionConflict with the current column.
+    """
+    column, seq = await _lock_for_write(tx, actor=actor, column_id=column_id, board_id=board_id)
+    # Checked under the board's lock: no rename can slip in between this check and the write.
+    if expected_name is not None and expected_name != column.name:
+        raise VersionConflict(
+            f"column {column.id} was renamed: its name is not expected_name any more",
+            detail=column_data(column),
+        )
     if not cmd.model_fields_set:
         raise Invalid("nothing to change: give name, before_id or after_id")
     if "name" in cmd.model_fields_set and cmd.name is None:
@@ -91,9 +107,12 @@ async def update_column(
     return column, [*events, event]
 
 
-async def delete_column(*, tx: AsyncSession, actor: User, column_id: int) -> tuple[Column, Event]:
-    """Move an empty column to the trash; one that still holds tasks raises Conflict."""
-    column, seq = await _lock_for_write(tx, actor=actor, column_id=column_id)
+async def delete_column(
+    *, tx: AsyncSession, actor: User, column_id: int, board_id: int | None = None
+) -> tuple[Column, Event]:
+    """Move an empty column to the trash (`board_id`, when given, must be its board); one that
+    still holds tasks raises Conflict."""
+    column, seq = await _lock_for_write(tx, actor=actor, column_id=column_id, board_id=board_id)
     held = await tx.execute(select(func.count()).where(Task.column_id == column.id))
     if held.scalar_one():
         raise Conflict("the column still holds tasks: move or delete them first")
@@ -121,12 +140,14 @@ def default_columns(board_id: int) -> list[Column]:
     ]
 
 
-async def _lock_for_write(tx: AsyncSession, *, actor: User, column_id: int) -> tuple[Column, int]:
-    located = await tx.execute(select(Column.board_id).where(Column.id == column_id))
-    board_id = located.scalar_one_or_none()
-    if board_id is None:
+async def _lock_for_write(
+    tx: AsyncSession, *, actor: User, column_id: int, board_id: int | None
+) -> tuple[Column, int]:
+    located = await tx.scalar(select(Column.board_id).where(Column.id == column_id))
+    # Another board's column answers as a missing one: the socket's board is all it may touch.
+    if located is None or (board_id is not None and located != board_id):
         raise NotFound(MISSING)
-    seq = await claim_seq_as(tx=tx, board_id=board_id, user=actor, allowed=WRITERS, missing=MISSING)
+    seq = await claim_seq_as(tx=tx, board_id=located, user=actor, allowed=WRITERS, missing=MISSING)
     query = select(Column).where(Column.id == column_id).execution_options(populate_existing=True)
     column = (await tx.execute(query)).scalar_one_or_none()
     if column is None:
