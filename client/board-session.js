@@ -17,6 +17,7 @@ export class BoardSession {
     this.resyncing = false;
     this.buffered = [];
     this.ended = false;
+    this.state = null; // the socket's: connected, reconnecting or offline (live.js)
     this.connected = false;
     this.helloSeq = null; // the board's seq when the socket subscribed: caught up at or past it
     this.waiting = new Map(); // command ref -> {resolve, reject, timer}
@@ -63,6 +64,7 @@ export class BoardSession {
   }
 
   liveState(state) {
+    this.state = state;
     this.connected = state === 'connected';
     if (!this.connected) {
       this.helloSeq = null;

@@ -164,6 +164,7 @@ export function boardView(root, boardId, { me, expireSession }) {
 
   /** Changes made offline: queued in IndexedDB, replayed once the socket has caught up. */
   function startOutbox() {
+    if (!me?.id) return; // the outbox belongs to a user: without one, writes need the network
     outbox = new Outbox({
       userId: me.id, boardId, store,
       send: (frame) => (frame.restKey ? createOverRest(frame) : session.command(frame)),
@@ -176,7 +177,7 @@ export function boardView(root, boardId, { me, expireSession }) {
     outbox.onResolved = replay;
     outbox.onRemoteChange = replay;
     actions.outbox = outbox;
-    actions.offline = () => navigator.onLine === false || connection.el.dataset.state === 'offline';
+    actions.offline = () => navigator.onLine === false || session.state === 'offline';
     cleanups.push(outbox.subscribe((entries) => queued.update(entries)), () => outbox.close());
     cleanups.push(session.onCaughtUp(replay));
     outbox.reload().then(replay);

@@ -195,9 +195,10 @@ export class Outbox {
       ? { name: entry.theirs?.name ?? entry.base?.name }
       : { version: entry.theirs?.version ?? entry.base?.version };
     const { theirs, ...rest } = entry;
-    const retried = { ...rest, state: 'queued', base };
+    // A new command (a new decision, over a new version): a new ref.
+    const retried = { ...rest, key: crypto.randomUUID(), state: 'queued', base };
     this.show(this.entries.map((e) => (e === entry ? retried : e)));
-    await this.persist({ put: [retried] });
+    await this.persist({ put: [retried], remove: [entry] });
     this.onResolved?.();
   }
 

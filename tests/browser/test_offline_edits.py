@@ -5,6 +5,7 @@ a change whose card moved on meanwhile shows its conflict instead of being appli
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from typing import Any
 
@@ -17,6 +18,7 @@ from tests.browser.conftest import MakeAccount
 from tests.browser.measurements import OFFLINE_CONVERGE_MS
 from tests.browser.propagation import LIMIT_MS, server_layout
 from tests.browser.seed import seed_board
+from tests.browser.test_accessibility import axe_violations
 from tests.browser.web import Web, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
@@ -28,16 +30,18 @@ class Frames:
     """Every frame a page's board sockets sent and received, across reloads."""
 
     def __init__(self, page: Page) -> None:
-        self.sent: list[dict[str, Any]] = []
+        self.sent: list[tuple[float, dict[str, Any]]] = []  # with when, to merge tabs' in order
         self.received: list[dict[str, Any]] = []
         page.on("websocket", self._watch)
 
     def _watch(self, socket: WebSocket) -> None:
-        socket.on("framesent", lambda payload: self.sent.append(_decode(payload)))
+        socket.on(
+            "framesent", lambda payload: self.sent.append((time.monotonic(), _decode(payload)))
+        )
         socket.on("framereceived", lambda payload: self.received.append(_decode(payload)))
 
-    def commands(self) -> list[dict[str, Any]]:
-        return [f for f in self.sent if str(f.get("type", "")).startswith(COMMANDS)]
+    def commands(self) -> list[tuple[float, dict[str, Any]]]:
+        return [(t, f) for t, f in self.sent if str(f.get("type", "")).startswith(COMMANDS)]
 
     def event_seqs(self) -> list[int]:
         return [f["seq"] for f in self.received if f.get("type") == "event"]
@@ -117,6 +121,8 @@ async def test_offline_edits_survive_a_reload_and_replay_once_in_order_with_a_co
             1
         )
     await screenshot(a1.page, "offline-pending")
+    axe: dict[str, int] = {}
+    problems = await axe_violations(a1.page, "board with offline changes", axe)
 
     # A reload while still offline keeps every pending change.
     await a1.page.reload()
@@ -149,6 +155,9 @@ async def test_offline_edits_survive_a_reload_and_replay_once_in_order_with_a_co
         await expect(tab.by(f"conflict-values-card-{docs}")).to_contain_text("Write docs (bob)")
         await expect(tab.by("outbox-status")).to_have_text("1 conflict to resolve")
     await screenshot(a1.page, "offline-conflict")
+    problems += await axe_violations(a1.page, "board with an offline conflict", axe)
+    assert not problems, "axe-core violations:\n" + "\n".join(problems)
+    print(f"axe-core violations: {axe}")
     await a1.front()
     await a1.by(f"keep-mine-card-{docs}").click()
     await expect(b.by(f"card-title-{docs}")).to_have_text("Write the docs")
@@ -166,7 +175,7 @@ async def test_offline_edits_survive_a_reload_and_replay_once_in_order_with_a_co
         [doing, []],
         [done, ["Fix login"]],
     ]
-    sent = frames_a1.commands() + frames_a2.commands()
+    sent = [frame for _, frame in sorted(frames_a1.commands() + frames_a2.commands())]
     assert Counter(f["ref"] for f in sent).most_common(1)[0][1] == 1, "a change was sent twice"
     assert [f["type"] for f in sent] == [
         "task.create",
