@@ -4,6 +4,7 @@ a change whose card moved on meanwhile shows its conflict instead of being appli
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import Counter
@@ -11,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Page, WebSocket, expect
+from playwright.async_api import Page, WebSocket, WebSocketRoute, expect
 
 from tests.browser.board_page import BoardPage, now_ms
 from tests.browser.conftest import MakeAccount
@@ -200,3 +201,62 @@ async def test_offline_edits_survive_a_reload_and_replay_once_in_order_with_a_co
         "column.updated",
         "task.updated",
     ], names
+
+
+class LoseOneAck:
+    """Between a tab and the server: the first `ack` of a command is swallowed and the socket
+    closed, as if the network dropped after the server committed but before the answer arrived."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.lost: list[str] = []
+
+    def route(self, tab: WebSocketRoute) -> None:
+        server = tab.connect_to_server()
+        tab.on_message(server.send)
+
+        def from_server(message: str | bytes) -> None:
+            frame = _decode(message)
+            if self.armed and frame.get("type") == "ack":
+                self.armed = False
+                self.lost.append(str(frame.get("ref")))
+                asyncio.get_running_loop().create_task(tab.close(code=4000))
+                return
+            tab.send(message)
+
+        server.on_message(from_server)
+
+
+async def test_a_replay_whose_answer_was_lost_is_sent_again_and_applied_once(
+    web: Web, http: httpx.AsyncClient, account: MakeAccount
+) -> None:
+    alice = await account("alice")
+    board = await seed_board(http, alice, "Launch", [["Launch plan"]])
+    todo = board.columns[0]
+    acks = LoseOneAck()
+    browser = await web.signed_in(alice)
+    await browser.route_web_socket("**/ws/boards/**", acks.route)
+    page = await browser.new_page()
+    frames = Frames(page)
+    tab = BoardPage(page, board.id, "alice")
+    await page.goto(f"/#/boards/{board.id}")
+    await tab.wait_connected()
+
+    await browser.set_offline(True)
+    await expect(tab.by("conn-state")).to_have_attribute("data-state", "offline")
+    await tab.by(f"add-card-{todo}").click()
+    await tab.by(f"new-card-title-{todo}").fill("Made once")
+    await page.keyboard.press("Enter")
+    await expect(tab.by("outbox-status")).to_have_text("1 change waiting to sync")
+
+    acks.armed = True
+    await browser.set_offline(False)
+    await expect(tab.by("outbox-status")).to_be_hidden()
+    await expect(page.locator("li.card", has_text="Made once")).to_have_count(1)
+    assert await tab.task_id("Made once") > 0
+
+    creates = [f for _, f in frames.commands() if f["type"] == "task.create"]
+    assert len(acks.lost) == 1 and len(creates) == 2, (acks.lost, creates)
+    assert {f["ref"] for f in creates} == set(acks.lost), "the second send reuses the ref"
+    snapshot = (await http.get(f"/api/boards/{board.id}", headers=alice.headers)).json()
+    assert [t["title"] for t in snapshot["tasks"]].count("Made once") == 1
