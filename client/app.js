@@ -121,3 +121,7 @@ restore().finally(() => {
   started = true;
   render();
 });
+// The shell (page, styles, modules) kept for opening offline; see sw.js. updateViaCache 'none':
+// the browser looks for a new sw.js past the HTTP cache (Nginx also serves it no-cache).
+navigator.serviceWorker?.register('sw.js', { scope: './', updateViaCache: 'none' })
+  .catch(() => {}); // without it the app works as before, only not offline
