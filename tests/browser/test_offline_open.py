@@ -114,6 +114,16 @@ async def test_a_board_reloaded_without_a_network_shows_its_last_snapshot_marked
     await expect(tab.by("current-user")).to_contain_text(owner.username)
 
 
+async def test_nginx_serves_the_service_worker_as_script_never_from_an_http_cache(
+    http: httpx.AsyncClient,
+) -> None:
+    response = await http.get("/sw.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/javascript")
+    assert response.headers["cache-control"] == "no-cache"
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
 async def test_a_single_tab_opens_offline_and_catches_up_when_the_network_returns(
     web: Web, http: httpx.AsyncClient, account: MakeAccount
 ) -> None:
