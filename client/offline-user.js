@@ -19,13 +19,21 @@ export function rememberedUser() {
 export function rememberUser({ id, username }) {
   const previous = rememberedUser();
   if (previous?.id === id && previous.username === username) return;
-  localStorage.setItem(KEY, JSON.stringify({ id, username }));
+  try {
+    localStorage.setItem(KEY, JSON.stringify({ id, username }));
+  } catch {
+    return; // storage refused (full, or blocked): no offline opening, the session goes on
+  }
   if (previous && previous.id !== id) forgetUser(previous.id).catch(() => {});
 }
 
 /** Sign-out or an ended session: nothing of the account stays in this browser. */
 export async function forgetRememberedUser(userId = rememberedUser()?.id) {
-  if (rememberedUser()?.id === userId) localStorage.removeItem(KEY);
+  try {
+    if (rememberedUser()?.id === userId) localStorage.removeItem(KEY);
+  } catch {
+    // storage blocked: nothing was remembered there
+  }
   if (userId != null) await forgetUser(userId);
 }
 
