@@ -7,6 +7,7 @@ import { accountMenu } from './account-menu.js';
 import { avatar } from './avatar.js';
 import { h, replace } from './dom.js';
 import { closeMenu } from './menu.js';
+import { forgetRememberedUser, onForgotten, rememberedUser } from './offline-user.js';
 import {
   currentRoute, navigate, onRouteChange, rememberReturn, takeFlash, takeReturn,
 } from './router.js';
@@ -24,14 +25,54 @@ const SESSION_EXPIRED = 'Your session has ended. Please sign in again.';
 
 const SIGNED_OUT = 'You are signed out.';
 let started = false; // the session is restored (from another tab or the cookie) before routing
+// The remembered user while this tab has no session because the server could not be reached when
+// it opened: the board list and the boards kept in this browser are shown, marked offline.
+let offlineUser = null;
 
 function expireSession() {
   if (isSignedIn()) expire(); // every tab hears 'signed-out' and goes to the sign-in form
+  else if (offlineUser) endOffline({ message: SESSION_EXPIRED, kind: 'error' });
+}
+
+/** Back online: the refresh cookie says whether the session still stands. */
+async function reconnectOffline() {
+  if (!offlineUser) return;
+  const result = await restore(); // a token arriving ends the offline mode (onSessionChange)
+  if (result === false && offlineUser) endOffline({ message: SESSION_EXPIRED, kind: 'error' });
+}
+
+/** A session again (refresh cookie, another tab, the board socket's renewal): carry on live. The
+ * open board keeps its view; its socket renews on its own. */
+async function leaveOffline() {
+  const was = offlineUser;
+  offlineUser = null;
+  if (!getUser()) {
+    try {
+      saveSession(getToken(), await getMe());
+    } catch {
+      // render() asks again; a 401 has gone to the sign-in form
+    }
+  }
+  if (currentRoute().name === 'board' && getUser()?.id === was.id) renderTopbar();
+  else render();
+}
+
+/** The offline mode ends without a session (refused, or signed out): nothing of it stays here. */
+function endOffline(flash) {
+  const { id } = offlineUser;
+  offlineUser = null;
+  forgetRememberedUser(id).catch(() => {});
+  if (currentRoute().name === 'board') rememberReturn(location.hash.replace(/^#/, ''));
+  navigate('/signin', flash);
 }
 
 // Another tab signed in or out, or the server ended the session: every tab follows.
 onSessionChange((kind, reason) => {
   if (!started) return;
+  if (kind === 'token' && offlineUser) {
+    leaveOffline();
+    return;
+  }
   const route = currentRoute().name;
   if (kind === 'signed-out') {
     if (route === 'board') rememberReturn(location.hash.replace(/^#/, ''));
@@ -47,17 +88,21 @@ onSessionChange((kind, reason) => {
 });
 
 function renderTopbar() {
-  const user = getUser();
-  if (!isSignedIn() || !user) {
+  const user = offlineUser ?? getUser();
+  if (!(isSignedIn() || offlineUser) || !user) {
     replace(userSlot);
     return;
   }
+  const signOutHere = () => {
+    if (offlineUser) endOffline({ message: SIGNED_OUT });
+    signOut(); // the server hears it if it can be reached
+  };
   replace(userSlot,
     h('span', { class: 'user-chip', testid: 'current-user' }, avatar(user, { size: 'sm' }),
       h('span', { class: 'user-name' }, user.username)),
-    accountMenu(),
+    offlineUser ? null : accountMenu(), // the session list needs the server
     h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'sign-out',
-      onclick: () => signOut() }, 'Sign out'));
+      onclick: signOutHere }, 'Sign out'));
 }
 
 function render() {
@@ -68,12 +113,13 @@ function render() {
   if (!started) return;
   const route = currentRoute();
   const publicRoute = route.name === 'signin' || route.name === 'signup';
-  if (!isSignedIn() && !publicRoute) {
+  const present = isSignedIn() || offlineUser !== null;
+  if (!present && !publicRoute) {
     if (route.name === 'board') rememberReturn(location.hash.replace(/^#/, ''));
     navigate('/signin');
     return;
   }
-  if (isSignedIn() && (publicRoute || route.name === 'default')) {
+  if (present && (publicRoute || route.name === 'default')) {
     navigate(publicRoute ? takeReturn() : '/boards');
     return;
   }
@@ -92,7 +138,8 @@ function render() {
   renderTopbar();
   document.body.dataset.route = route.name;
   const flash = takeFlash();
-  const context = { me: getUser(), flash, expireSession };
+  const context = { me: offlineUser ?? getUser(), offline: offlineUser !== null, flash,
+    expireSession };
   switch (route.name) {
     case 'signin':
     case 'signup':
@@ -117,7 +164,18 @@ document.querySelector('[data-skip-link]').addEventListener('click', (event) => 
   event.preventDefault(); // the hash belongs to the router
   main.focus();
 });
-restore().finally(() => {
+window.addEventListener('online', reconnectOffline);
+onForgotten(() => { // signed out in another tab
+  if (offlineUser) endOffline({ message: SIGNED_OUT });
+});
+restore().then((result) => {
+  // The server could not be asked (not a refusal): open offline for the last user, if any.
+  if (result === null) offlineUser = rememberedUser();
+}, () => {}).finally(() => {
   started = true;
   render();
 });
+// The shell (page, styles, modules) kept for opening offline; see sw.js. updateViaCache 'none':
+// the browser looks for a new sw.js past the HTTP cache (Nginx also serves it no-cache).
+navigator.serviceWorker?.register('sw.js', { scope: './', updateViaCache: 'none' })
+  .catch(() => {}); // without it the app works as before, only not offline

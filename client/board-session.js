@@ -1,14 +1,17 @@
 // One open board: loads the snapshot, keeps it current from the live socket, recovers from gaps
 // and `resync`. No DOM: the view subscribes to the store and to `onState`/`onPresence`/`onEnd`.
 import * as api from './api.js';
-import { End, LiveBoard } from './live.js';
+import { End, LiveBoard, State } from './live.js';
+import { rememberedUser } from './offline-user.js';
 import { getToken, onSessionChange, renew } from './session.js';
+import { loadSnapshot as keptSnapshot, saveSnapshot } from './snapshot-cache.js';
 import { BoardStore, memberId } from './store.js';
 
 let authRefs = 0;
 let commandRefs = 0;
 const RENEW_RETRY_MS = 3_000;
 const COMMAND_TIMEOUT_MS = 10_000;
+const SAVE_EVERY_MS = 1_000;
 
 export class BoardSession {
   constructor({ boardId, me, onState, onPresence, onEnd }) {
@@ -74,7 +77,8 @@ export class BoardSession {
 
   /** Load the snapshot, then subscribe from its seq so nothing in between is missed. */
   async open() {
-    this.store = new BoardStore(await api.getBoard(this.boardId));
+    this.store = new BoardStore(await this.loadSnapshot());
+    this.keepSnapshots();
     if (this.ended) return this.store; // the view went away while we were loading
     this.startLive();
     // A fresh token (from whichever tab refreshed) goes to the server in band: the socket's
@@ -203,5 +207,46 @@ export class BoardSession {
     if (this.ended) return;
     this.close();
     this.onEnd(reason, actor);
+  }
+
+  /** The board from the server; without a network (or before a tab opened offline has its
+   * session) the copy kept in this browser, and then `fromCache` says as of when. */
+  async loadSnapshot() {
+    this.fromCache = null;
+    try {
+      return await api.getBoard(this.boardId);
+    } catch (error) {
+      if (error.status !== 0 && getToken()) throw error;
+      const kept = await keptSnapshot(this.me?.id, this.boardId).catch(() => null);
+      if (!kept) throw error;
+      this.fromCache = { savedAt: kept.savedAt };
+      return kept.snapshot;
+    }
+  }
+
+  /** Keep the confirmed board for opening offline: at most once a second while it changes.
+   * A copy shown from the cache is not saved again (its date would lie) until the socket is
+   * live: then it is the server's state again (replayed `since`, or reloaded on `resync`). */
+  keepSnapshots() {
+    const onState = this.onState;
+    this.onState = (state, info) => {
+      if (state === State.CONNECTED && this.fromCache) {
+        this.fromCache = null;
+        this.saveSoon();
+      }
+      onState(state, info);
+    };
+    this.store.subscribe(() => this.saveSoon());
+    this.saveSoon();
+  }
+
+  saveSoon() {
+    if (this.fromCache || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      // Only for the user this browser remembers: never after a sign-out forgot them.
+      if (this.me?.id == null || rememberedUser()?.id !== this.me.id) return;
+      saveSnapshot(this.me.id, this.boardId, this.store.toSnapshot()).catch(() => {});
+    }, SAVE_EVERY_MS);
   }
 }

@@ -1,6 +1,7 @@
 // The board header's live indicators: who is here (presence) and the socket's state.
 import { avatar } from './avatar.js';
 import { h, replace } from './dom.js';
+import { formatAsOf } from './format.js';
 
 const MAX_AVATARS = 5;
 
@@ -46,4 +47,20 @@ export function connectionView({ onRetry }) {
     retry.hidden = state === 'connected' || retryInMs == null || retryInMs < 1500;
   }
   return { el, retry, update };
+}
+
+/** `offline-notice`: a board shown from the copy this browser kept, while its socket is not live. */
+export function offlineNoticeView() {
+  const el = h('p', { class: 'offline-notice', testid: 'offline-notice', role: 'status',
+    hidden: true });
+
+  function update(fromCache, state) {
+    const shown = Boolean(fromCache) && state !== 'connected';
+    el.hidden = !shown;
+    el.textContent = shown
+      ? `Offline — showing this board as of ${formatAsOf(fromCache.savedAt)}; changes will sync `
+        + 'when you are back online.'
+      : '';
+  }
+  return { el, update };
 }

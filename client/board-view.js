@@ -9,7 +9,7 @@ import { boardIntents } from './board-intents.js';
 import { boardKeyboard } from './board-keys.js';
 import { boardMenus } from './board-menus.js';
 import { BoardSession } from './board-session.js';
-import { connectionView, presenceView } from './board-status.js';
+import { connectionView, offlineNoticeView, presenceView } from './board-status.js';
 import { CardEditor } from './card-editor.js';
 import { createColumn, updateColumn } from './column-view.js';
 import { sortable } from './dnd.js';
@@ -68,6 +68,7 @@ export function boardView(root, boardId, { me, expireSession }) {
     testid: 'trash-toggle', 'aria-expanded': 'false', 'aria-controls': 'side-panel',
     onclick: () => togglePanel('trash') }, 'Trash');
   const toggles = { members: membersToggle, activity: activityToggle, trash: trashToggle };
+  const offlineNotice = offlineNoticeView();
   const filters = filterBar({ onChange: () => scheduleRender(),
     onManageLabels: () => openLabelsDialog({ store, boardId }) });
   const header = h('header', { class: 'board-head' },
@@ -77,6 +78,7 @@ export function boardView(root, boardId, { me, expireSession }) {
       nameEl, readOnlyBadge, boardMenuSlot),
     h('div', { class: 'board-tools' },
       presence.el, connection.el, connection.retry, queued.el, membersToggle, activityToggle, trashToggle),
+    offlineNotice.el,
     filters.el);
 
   // Body
@@ -105,7 +107,10 @@ export function boardView(root, boardId, { me, expireSession }) {
   // Session
   const session = new BoardSession({
     boardId, me,
-    onState: connection.update,
+    onState: (state, info) => {
+      connection.update(state, info);
+      offlineNotice.update(session.fromCache, state); // shown from the kept copy, not yet live
+    },
     onPresence: presence.update,
     onEnd: leave,
   });

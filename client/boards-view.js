@@ -5,21 +5,26 @@ import { confirmDialog, promptDialog } from './dialogs.js';
 import { h, replace } from './dom.js';
 import { menuButton } from './menu.js';
 import { navigate } from './router.js';
+import { keptBoards } from './snapshot-cache.js';
 import { toastError } from './toast.js';
 
 const ROLE_LABEL = { owner: 'Owner', editor: 'Editor', viewer: 'Viewer' };
 let tempIds = 0;
 
-export function boardsView(root, { me }) {
+export function boardsView(root, { me, offline }) {
   document.title = 'Boards · TaskFlow';
   let boards = null; // null while loading
   let loadError = null;
+  let keptOnly = false; // offline: the boards kept in this browser
   let destroyed = false;
 
   const deleted = deletedBoards({ onRestored: (board) => {
     boards = [...(boards || []).filter((b) => b.id !== board.id), { role: 'owner', ...board }];
     render();
   } });
+  const offlineNote = h('p', { class: 'offline-notice', testid: 'boards-offline', role: 'status',
+    hidden: true }, 'You are offline. These boards were kept in this browser and open as they were '
+    + 'last seen.');
   const list = h('ul', { class: 'board-grid', testid: 'board-list', 'aria-label': 'Your boards' });
   const nameInput = h('input', { class: 'input', id: 'new-board-name', testid: 'new-board-name',
     name: 'name', placeholder: 'e.g. Product launch', required: true, maxlength: 100,
@@ -99,7 +104,7 @@ export function boardsView(root, { me }) {
         h('span', { class: 'board-tile-name' }, board.name),
         h('span', { class: `badge badge-${board.role || 'owner'}` },
           ROLE_LABEL[board.role] || (isOwner ? 'Owner' : 'Member'))),
-      isOwner && !board.pending
+      isOwner && !board.pending && !keptOnly
         ? menuButton({ label: `Actions for ${board.name}`, testid: `board-menu-${board.id}`,
             items: () => [
               { label: 'Rename…', testid: 'menu-rename', run: () => rename(board) },
@@ -111,6 +116,12 @@ export function boardsView(root, { me }) {
   // Status lines live inside the list so `board-list` is always present and visible.
   function render() {
     if (destroyed) return;
+    offlineNote.hidden = !keptOnly;
+    if (keptOnly && boards.length === 0) {
+      replace(list, h('li', { class: 'muted board-grid-wide', testid: 'boards-empty' },
+        'No board is kept in this browser yet: a board opened online is kept for next time.'));
+      return;
+    }
     if (loadError) {
       replace(list, h('li', { class: 'empty board-grid-wide' },
         h('p', {}, `Could not load your boards: ${loadError.message}`),
@@ -136,9 +147,17 @@ export function boardsView(root, { me }) {
     try {
       boards = await api.listBoards();
     } catch (error) {
+      if (error.status === 0 || offline) return showKept();
       if (error.status === 401) return;
       loadError = error;
     }
+    render();
+  }
+
+  /** Without a network: the boards this browser kept, which open as they were last seen. */
+  async function showKept() {
+    boards = me ? await keptBoards(me.id).catch(() => []) : [];
+    keptOnly = true;
     render();
   }
 
@@ -149,6 +168,7 @@ export function boardsView(root, { me }) {
           h('h1', { class: 'page-title' }, 'Your boards'),
           h('p', { class: 'muted' }, me ? `Signed in as ${me.username}` : '')),
         form),
+      offlineNote,
       list,
       deleted.el));
   render();

@@ -62,3 +62,13 @@ export function timeAgo(iso, now = Date.now()) {
   if (abs < 86400 * 7) return relative.format(Math.round(seconds / 86400), 'day');
   return formatDay(iso);
 }
+
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+/** "14:32" for a moment of today, "Dec 5, 14:32" for an earlier day (local time). */
+export function formatAsOf(ms, now = Date.now()) {
+  const at = new Date(ms);
+  const time = clockFormat.format(at);
+  return at.toDateString() === new Date(now).toDateString()
+    ? time : `${formatDay(at.toISOString())}, ${time}`;
+}

@@ -4,7 +4,10 @@
 // script of the page could find it later). A tab that opens gets it from another tab through a
 // BroadcastChannel, or from the server with the refresh cookie (HttpOnly: no script reads it).
 // One tab refreshes ahead of expiry for all of them (a Web Lock), and tells the others; a sign-out
-// in any tab reaches every tab.
+// in any tab reaches every tab. The signed-in user's public profile is remembered (offline-user.js)
+// so that a tab opened offline can show what was kept; a sign-out or expiry forgets it.
+import { forgetRememberedUser, rememberUser } from './offline-user.js';
+
 const CHANNEL = 'taskflow.session';
 const REFRESH_LOCK = 'taskflow.refresh';
 const ASK_TIMEOUT_MS = 150;
@@ -40,6 +43,7 @@ function adopt(next, { announce }) {
   const changed = next.token !== token;
   token = next.token;
   user = next.user ?? user;
+  if (user) rememberUser(user);
   expiresAt = next.expiresAt;
   lifetimeMs = next.lifetimeMs ?? lifetimeMs;
   scheduleRefresh();
@@ -58,6 +62,7 @@ export function saveSession(nextToken, nextUser, expiresInSeconds) {
 /** Forget the session here and in every other tab (the server side is the caller's job). */
 export function clearSession({ announce = true, reason = 'signed-out' } = {}) {
   const wasSignedIn = token !== null;
+  if (user) forgetRememberedUser(user.id).catch(() => {});
   token = null;
   user = null;
   expiresAt = 0;
@@ -147,7 +152,9 @@ export async function renew() {
   return refreshShared(() => token === stale);
 }
 
-/** On load: take the session from another tab, else from the refresh cookie. */
+/** On load: take the session from another tab, else from the refresh cookie. True if signed in,
+ * false if there is no session (none, or the server refused it), null if the server could not be
+ * asked (offline). */
 export async function restore() {
   if (channel) {
     const answered = new Promise((resolve) => {
@@ -164,5 +171,5 @@ export async function restore() {
     if (await answered) return token !== null;
   }
   const result = await refreshShared(() => token === null);
-  return result === true && token !== null;
+  return result === true ? token !== null : result;
 }

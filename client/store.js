@@ -283,4 +283,16 @@ export class BoardStore {
     };
     return this.cachedView;
   }
+
+  /** The confirmed state, without optimistic overlays, in the shape `load()` takes. */
+  toSnapshot() {
+    return {
+      ...this.board,
+      seq: this.seq,
+      columns: [...this.columns.values()],
+      tasks: [...this.tasks.values()],
+      members: [...this.members.values()],
+      labels: [...this.labels.values()],
+    };
+  }
 }

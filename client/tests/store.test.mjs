@@ -85,3 +85,24 @@ test('a rebalance replaces the positions of a column\'s tasks, or of the board\'
   assert.deepEqual(store.view().columns.map((c) => [c.id, c.position, c.name]),
     [[10, 'a0', 'To do'], [20, 'a1', 'Doing']]);
 });
+
+test('toSnapshot() is the confirmed state in the shape load() takes, without overlays', () => {
+  const store = new BoardStore({ ...snapshot(), labels: [{ id: 7, name: 'Bug', color: 'red' }] });
+  store.applyEvent(event(6, 'task.updated', task(1, 20, 'b0', 2, 'moved')));
+  const settle = store.optimistic((draft) => {
+    draft.tasks.set(-1, task(-1, 10, 'a9'));
+    draft.tasks.delete(2);
+  });
+  const kept = store.toSnapshot();
+  assert.equal(kept.seq, 6);
+  assert.equal(kept.name, 'B');
+  assert.equal(kept.role, 'owner');
+  assert.deepEqual(kept.tasks.map((t) => t.id).sort(), [1, 2, 3]);
+  assert.equal(kept.tasks.find((t) => t.id === 1).title, 'moved');
+  assert.deepEqual(kept.labels.map((l) => l.id), [7]);
+  const reopened = new BoardStore(JSON.parse(JSON.stringify(kept)));
+  settle();
+  assert.deepEqual(reopened.view().tasksByColumn, store.view().tasksByColumn);
+  assert.deepEqual(reopened.view().members, store.view().members);
+  assert.equal(reopened.seq, 6);
+});

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import re
 import time
 import uuid
@@ -53,10 +54,16 @@ async def test_a_second_tab_opened_by_address_is_signed_in_and_live_within_a_sec
     print(f"second tab, address to live board: {elapsed * 1000:.0f} ms")
     assert elapsed < 1.0 * TIMEOUT_UNIT
     await expect(second.by("current-user")).to_contain_text(owner.username)
-    # The token lives in memory only: nothing in either tab's storage.
+    # The token lives in memory only: storage holds nothing but the public profile that lets the
+    # browser open offline (client/offline-user.js).
+    profile = {"id": owner.id, "username": owner.username}
     for page in (first.page, second_page):
-        stored = "JSON.stringify([Object.keys(sessionStorage), Object.keys(localStorage)])"
-        assert await page.evaluate(stored) == "[[],[]]"
+        stored = "JSON.stringify([{...sessionStorage}, {...localStorage}])"
+        session_items, local_items = json.loads(await page.evaluate(stored))
+        assert session_items == {}
+        assert {key: json.loads(value) for key, value in local_items.items()} == {
+            "taskflow.offlineUser": profile
+        }
     created = await create_task(http, owner, board["id"], "seen by both")
     for tab in (first, second):
         await expect(tab.card(created["id"])).to_be_visible()

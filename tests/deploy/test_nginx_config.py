@@ -163,6 +163,17 @@ def test_static_client_is_served_by_nginx(rendered: Directive) -> None:
     assert not location(rendered, "/").children("proxy_pass")
 
 
+def test_the_page_and_the_service_worker_are_always_revalidated(rendered: Directive) -> None:
+    # A cached sw.js would keep an old shell in charge after a deploy (client/sw.js).
+    for path in ("/index.html", "/sw.js"):
+        chosen = chosen_location(rendered, path)
+        assert chosen.args == ["=", path]
+        assert chosen.children("expires")[0].args == ["epoch"], path
+        assert not chosen.children("proxy_pass")
+    types = rendered.children("http")[0].children("types")[0]
+    assert "js" in next(d for d in types.walk() if d.name == "application/javascript").args
+
+
 def test_connection_limits_fit_ten_thousand_websockets(rendered: Directive) -> None:
     events = rendered.children("events")[0]
     connections = int(events.children("worker_connections")[0].args[0])
