@@ -52,12 +52,16 @@ export class CardEditor {
     const task = store.tasks.get(taskId);
     if (!task) return;
     this.close();
+    // A card with changes queued offline opens as the board shows it: a further edit adds to
+    // them (the outbox chains it to their version) instead of showing the older values.
+    const shown = store.view().tasks.get(taskId);
+    const values = valuesOf(shown?.sync === 'pending' ? shown : task);
     this.state = {
       taskId,
       base: resume?.base ?? task.version,
-      initial: resume?.initial ?? valuesOf(task),
+      initial: resume?.initial ?? values,
     };
-    this.build(resume?.values ?? valuesOf(task));
+    this.build(resume?.values ?? values);
     this.unsubscribe = store.subscribe((change) => this.onStoreChange(change));
     if (resume?.conflict) this.showConflict(resume.conflict);
     if (resume?.error) this.showError(resume.error.message);

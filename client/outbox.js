@@ -7,7 +7,7 @@
 // `key` is its command's `ref`: the server answers a ref it has seen with its first ack, so a
 // send whose answer was lost is harmless to repeat. Tabs tell each other of every change to the
 // outbox on a BroadcastChannel and reload it.
-import { OUTBOX, getAllBy, write } from './offline-db.js';
+import { OUTBOX, getAllBy, openDb, write } from './offline-db.js';
 import {
   afterConfirmed, afterDropped, alreadyApplied, applyEntries, frameFor, target,
 } from './outbox-plan.js';
@@ -59,6 +59,8 @@ export class Outbox {
 
   /** Read the entries from IndexedDB (after open, and when another tab changed them). */
   async reload() {
+    // Without IndexedDB (a private mode may refuse it) this tab's own list is all there is.
+    if (!(await openDb())) return;
     const entries = await getAllBy(OUTBOX, 'board', [this.userId, this.boardId]);
     if (this.closed) return;
     this.show(entries.sort((a, b) => a.order - b.order));
@@ -103,11 +105,16 @@ export class Outbox {
   }
 
   async persist({ put = [], remove = [] }) {
-    await write([OUTBOX], (tx) => {
-      const store = tx.objectStore(OUTBOX);
-      for (const entry of remove) store.delete(entry.key);
-      for (const entry of put) store.put(entry);
-    });
+    try {
+      await write([OUTBOX], (tx) => {
+        const store = tx.objectStore(OUTBOX);
+        for (const entry of remove) store.delete(entry.key);
+        for (const entry of put) store.put(entry);
+      });
+    } catch (error) { // a full disk: this tab still holds the queue, it only does not persist
+      console.warn('outbox: not saved in IndexedDB', error);
+      return;
+    }
     this.channel?.postMessage({ userId: this.userId, boardId: this.boardId });
   }
 
