@@ -1,6 +1,6 @@
 // Sign-up, sign-in and sign-out flows on top of the API and the shared in-memory session.
 import * as api from './api.js';
-import { clearSession, getToken, getUser, saveSession } from './session.js';
+import { clearSession, getToken, getUser, saveSession, signOutLater } from './session.js';
 
 export { getUser };
 
@@ -10,6 +10,7 @@ export function isSignedIn() {
 
 export async function signIn(username, password) {
   const { access_token: token, expires_in: expiresIn } = await api.createToken(username, password);
+  signOutLater(false); // a new session: an older one's pending sign-out no longer applies
   saveSession(token, null, expiresIn);
   try {
     saveSession(token, await api.getMe());
@@ -32,8 +33,10 @@ export async function signOut() {
   clearSession();
   try {
     await api.logout();
-  } catch {
-    // Offline or already ended: the tabs have forgotten it all the same.
+  } catch (error) {
+    // Already ended: the tabs have forgotten it all the same. Offline: the server has not
+    // heard, so the refresh cookie's session is ended as soon as it can be (session.js).
+    if (error.status === 0) signOutLater();
   }
 }
 

@@ -22,9 +22,11 @@ export class BoardActions {
     this.offline = () => false; // set by the board view: the socket is down, writes queue
   }
 
-  /** Queue rather than send: known to be offline, with an outbox to queue in. */
-  queueing() {
-    return this.outbox !== null && this.offline();
+  /** Queue rather than send: known to be offline, with an outbox to queue in (or the card was
+   * itself added offline and waits there: it has no server id to send yet). */
+  queueing(taskId = null) {
+    if (this.outbox === null) return false;
+    return this.offline() || (taskId !== null && taskId < 0 && this.outbox.has('task', taskId));
   }
 
   /** A request that never reached an answer (network): queue it, when the outbox can. */
@@ -130,7 +132,7 @@ export class BoardActions {
 
   /** Move a task to `columnId`, landing before `beforeId` / after `afterId` (either may be null). */
   async moveTask(task, { columnId, beforeId = null, afterId = null }) {
-    if (this.queueing()) return this.queueMove(task, { columnId, beforeId, afterId });
+    if (this.queueing(task.id)) return this.queueMove(task, { columnId, beforeId, afterId });
     const place = placeOf(this.store.view(), task.id);
     const settle = this.store.optimistic((draft) => {
       const current = draft.tasks.get(task.id);

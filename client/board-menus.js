@@ -11,7 +11,8 @@ export function boardMenus({ store, view: shown = () => store.view(), intents, o
     const others = view.columns.filter((c) => c.id !== task.column_id);
     const move = (target) => intents.moveCard(taskId, target(shown()));
     return [
-      { label: 'Edit…', testid: 'menu-open', run: () => openCard(taskId) },
+      // A card added offline opens once it is synced (it has no server id yet).
+      { label: 'Edit…', testid: 'menu-open', disabled: taskId < 0, run: () => openCard(taskId) },
       'separator',
       { label: 'Move up', testid: 'menu-move-up', disabled: !cardStep(view, taskId, 'up'),
         run: () => move((latest) => cardStep(latest, taskId, 'up')) },

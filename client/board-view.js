@@ -25,7 +25,7 @@ import { Outbox } from './outbox.js';
 import { describe } from './outbox-plan.js';
 import { outboxStatus } from './outbox-status.js';
 import { navigate } from './router.js';
-import { removeDialog, toastError } from './toast.js';
+import { removeDialog, toast, toastError } from './toast.js';
 import { TrashPanel } from './trash-panel.js';
 import { Undo } from './undo.js';
 
@@ -173,8 +173,7 @@ export function boardView(root, boardId, { me, expireSession }) {
     outbox = new Outbox({
       userId: me.id, boardId, store,
       send: (frame) => (frame.restKey ? createOverRest(frame) : session.command(frame)),
-      onRefused: (entry, reply) => toastError(`Not saved: your offline change (${describe(entry)})`,
-        { detail: reply.message ?? 'The server refused it.', timeout: 30_000 }),
+      onRefused: tellRefused,
     });
     const replay = () => {
       if (session.connected) outbox.replay();
@@ -186,6 +185,30 @@ export function boardView(root, boardId, { me, expireSession }) {
     cleanups.push(outbox.subscribe((entries) => queued.update(entries)), () => outbox.close());
     cleanups.push(session.onCaughtUp(replay));
     outbox.reload().then(replay);
+  }
+
+  /** A change made offline that the server refused for good: say which, why, and what is left. */
+  function tellRefused(entry, reply) {
+    const options = { detail: reply.message ?? 'The server refused it.', timeout: 30_000 };
+    const view = store.view();
+    const title = entry.label ?? entry.data.title ?? '';
+    if (entry.type === 'task.create' && !view.columns.some((c) => c.id === entry.data.column_id)) {
+      const first = view.columns[0];
+      toastError(`“${title}” was not added: its column was deleted while you were offline`, {
+        ...options, detail: first ? null : options.detail,
+        action: first && view.canEdit
+          ? { label: `Add to “${first.name}”`, run: () => actions.createTask(first.id, title) }
+          : null,
+      });
+    } else if (reply.code === 'not_found' && entry.type.startsWith('task.')) {
+      toastError(`Your change to “${title}” was not saved: the card was deleted while you were offline`,
+        { ...options, detail: 'It may be in the board’s trash.' });
+    } else if (reply.code === 'forbidden') {
+      toastError(`Not saved: ${describe(entry)}, made offline: you can no longer change this board`,
+        options);
+    } else {
+      toastError(`Not saved: ${describe(entry)}, made offline`, options);
+    }
   }
 
   /** A create first tried over REST with an Idempotency-Key is replayed the same way, so it is
@@ -264,7 +287,9 @@ export function boardView(root, boardId, { me, expireSession }) {
         membersById: view.membersById,
         labelsById: view.labelsById,
         doneColumn: (columnId) => doneColumns.has(columnId),
-        onOpen: (taskId) => editor.open(taskId),
+        onOpen: (taskId) => (taskId < 0
+          ? toast(`“${store.view().tasks.get(taskId)?.title ?? 'This card'}” opens once it is synced`)
+          : editor.open(taskId)),
         menuItems: menus.cardMenu,
         names: {
           column: (id) => view.columns.find((c) => c.id === id)?.name ?? 'a deleted column',

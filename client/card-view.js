@@ -41,7 +41,10 @@ export function updateCard(li, task, ctx) {
     li.classList.toggle(`sync-${state}`, task.sync === state);
   }
   li.main.dataset.testid = `card-open-${task.id}`;
-  li.main.disabled = Boolean(task.pending);
+  // A card added offline waits in the outbox, maybe for long: it can be moved and deleted there
+  // (by key or menu), only not opened. One being added online is settled in a moment.
+  const queuedNew = Boolean(task.pending) && task.sync === 'pending';
+  li.main.disabled = Boolean(task.pending) && !queuedNew;
 
   const meta = [];
   if (task.due_date) {
@@ -94,7 +97,7 @@ export function updateCard(li, task, ctx) {
     : null;
   if (li.conflictEl) li.main.after(li.conflictEl);
 
-  const wantMenu = ctx.canEdit && !task.pending;
+  const wantMenu = ctx.canEdit && (!task.pending || queuedNew);
   if (!wantMenu && li.menu) {
     li.menu.remove();
     li.menu = null;

@@ -34,7 +34,8 @@ export function applyEntries(draft, entries) {
       const current = items.get(id);
       if (current) {
         items.set(id, { ...current, sync: 'conflict',
-          conflict: { key: entry.key, type: entry.type, mine: mineOf(entry), theirs: entry.theirs } });
+          conflict: { key: entry.key, type: entry.type, mine: mineOf(entry), theirs: entry.theirs,
+            was: entry.was ?? null } });
       }
       continue;
     }
@@ -168,6 +169,25 @@ export function afterDropped(entries, dropped) {
   return changed;
 }
 
+const PLACEMENT = ['column_id', 'before_id', 'after_id'];
+
+/**
+ * A further edit of a card whose last queued change is an edit not sent yet: one entry with both
+ * (the later fields win; a new place replaces the old one), so the card has one change to
+ * replay and, if it meets a conflict, one decision showing what the user last saw. Returns the
+ * merged entry (a new key: it is a new command), or null when `change` must queue on its own.
+ */
+export function coalesce(last, change) {
+  if (change.type !== 'task.update' || last?.type !== 'task.update' || last.state !== 'queued') {
+    return null;
+  }
+  const moves = PLACEMENT.some((key) => key in change.data);
+  const earlier = Object.fromEntries(Object.entries(last.data)
+    .filter(([key]) => !(moves && PLACEMENT.includes(key))));
+  return { ...last, data: { ...earlier, ...change.data }, show: { ...last.show, ...change.show },
+    label: change.label ?? last.label };
+}
+
 /** Plain words for a queued change, for the header's count and the screen reader. */
 export function describe(entry) {
   const title = entry.label ?? '';
@@ -175,6 +195,6 @@ export function describe(entry) {
     case 'task.create': return `add “${title}”`;
     case 'task.delete': return `delete “${title}”`;
     case 'column.update': return `rename column “${entry.base?.name ?? title}”`;
-    default: return `change “${title}”`;
+    default: return 'column_id' in entry.data ? `move “${title}”` : `edit “${title}”`;
   }
 }

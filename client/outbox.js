@@ -9,7 +9,7 @@
 // outbox on a BroadcastChannel and reload it.
 import { OUTBOX, getAllBy, openDb, write } from './offline-db.js';
 import {
-  afterConfirmed, afterDropped, alreadyApplied, applyEntries, frameFor, target,
+  afterConfirmed, afterDropped, alreadyApplied, applyEntries, coalesce, frameFor, target,
 } from './outbox-plan.js';
 
 const CHANNEL = 'taskflow.outbox';
@@ -86,11 +86,22 @@ export class Outbox {
   /** Queue a change (see outbox-plan.js for its shape); shows at once, persists, tells the tabs. */
   async add(change) {
     const [kind, id] = target(change);
-    const follows = kind === 'task' && change.type !== 'task.create' && this.has(kind, id);
+    const same = this.entries.filter((e) => target(e)[0] === kind && target(e)[1] === id);
+    const last = same.at(-1);
+    const merged = last?.key !== this.sendingKey ? coalesce(last, change) : null;
+    if (merged) {
+      const entry = { ...merged, key: crypto.randomUUID() };
+      this.show(this.entries.map((e) => (e === last ? entry : e)));
+      await this.persist({ put: [entry], remove: [last] });
+      return entry;
+    }
+    const follows = kind === 'task' && change.type !== 'task.create' && same.length > 0;
     const entry = {
       key: crypto.randomUUID(), userId: this.userId, boardId: this.boardId, order: nextOrder(),
       state: 'queued', at: new Date().toISOString(), ...change,
       base: follows ? { chained: true } : change.base,
+      // What the card was when the user changed it: a conflict shows what the others changed.
+      was: kind === 'task' ? this.store.tasks.get(id) ?? null : this.store.columns.get(id) ?? null,
     };
     this.show([...this.entries, entry]);
     await this.persist({ put: [entry] });
@@ -142,10 +153,13 @@ export class Outbox {
       const entry = this.entries.find((e) => frameFor(e) !== null);
       if (!entry) return 'done';
       let reply;
+      this.sendingKey = entry.key; // not merged with a later edit while its answer is awaited
       try {
         reply = await this.send(frameFor(entry));
       } catch {
         return 'retry'; // the socket went away: the entry stays, sent again (same ref) later
+      } finally {
+        this.sendingKey = null;
       }
       if (this.closed) return 'closed';
       if (reply.type === 'ack') await this.confirmed(entry, reply.data);

@@ -152,10 +152,50 @@ export async function renew() {
   return refreshShared(() => token === stale);
 }
 
+// A sign-out the server could not hear (offline): its refresh cookie still names a live session,
+// so it is ended on the server before anything else, at the next load or when the network is back.
+const SIGN_OUT_PENDING = 'taskflow.signOutPending';
+
+function signOutPending() {
+  try {
+    return localStorage.getItem(SIGN_OUT_PENDING) !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** Remember to end the session on the server (`logout` could not reach it). */
+export function signOutLater(pending = true) {
+  try {
+    if (pending) localStorage.setItem(SIGN_OUT_PENDING, '1');
+    else localStorage.removeItem(SIGN_OUT_PENDING);
+  } catch {
+    // storage refused: the cookie's session then ends only when it expires or from Sessions
+  }
+}
+
+/** End on the server a sign-out made offline; true once done (or nothing was pending). */
+export async function finishSignOut() {
+  if (!signOutPending()) return true;
+  try {
+    await fetch('/api/auth/logout', { method: 'POST', credentials: 'same-origin' });
+  } catch {
+    return false; // still offline
+  }
+  signOutLater(false);
+  return true;
+}
+
+globalThis.addEventListener?.('online', () => {
+  if (token === null) finishSignOut();
+});
+
 /** On load: take the session from another tab, else from the refresh cookie. True if signed in,
  * false if there is no session (none, or the server refused it), null if the server could not be
  * asked (offline). */
 export async function restore() {
+  // Signed out here while offline: that session must not come back through its cookie.
+  if (signOutPending() && token === null) return (await finishSignOut()) ? false : null;
   if (channel) {
     const answered = new Promise((resolve) => {
       const stop = onSessionChange(() => {

@@ -39,7 +39,19 @@ export function conflictRows(conflict, names) {
     if (!(key in text)) continue; // position: shown by the place itself
     rows.push([labels[key], text[key](value), text[key](theirs[key])]);
   }
+  // What the others changed that this change left alone: the user sees it before deciding.
+  const was = conflict.was;
+  if (was) {
+    for (const key of Object.keys(text)) {
+      if (key in mine || !(key in theirs) || same(was[key], theirs[key])) continue;
+      rows.push([labels[key], text[key](was[key]), text[key](theirs[key])]);
+    }
+  }
   return rows;
+}
+
+function same(a, b) {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
 /**

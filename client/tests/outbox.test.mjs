@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  afterConfirmed, afterDropped, alreadyApplied, applyEntries, frameFor, mineOf,
+  afterConfirmed, afterDropped, alreadyApplied, applyEntries, coalesce, describe, frameFor, mineOf,
 } from '../outbox-plan.js';
+import { conflictRows } from '../sync-view.js';
 import { BoardStore } from '../store.js';
 
 const task = (id, extra = {}) => ({ id, column_id: 10, position: `a${id}`, version: 3,
@@ -92,4 +93,33 @@ test('a conflict whose current value is already ours was an earlier send: applie
   assert.equal(alreadyApplied(move, task(1, { column_id: 11 })), false, 'a place is not comparable');
   assert.equal(alreadyApplied(entry('column.update', { id: 10, name: 'B' }), { id: 10, name: 'B' }), true);
   assert.deepEqual(mineOf(entry('task.delete', { id: 1 })), { deleted: true });
+});
+
+test('a further edit of a card merges with its last queued edit; a new place replaces the old', () => {
+  const move = entry('task.update', { id: 2, column_id: 11, before_id: 5 },
+    { base: { version: 3 }, show: { position: 'a' } });
+  const title = coalesce(move, { type: 'task.update', data: { id: 2, title: 'x' }, label: 'x' });
+  assert.deepEqual(title.data, { id: 2, column_id: 11, before_id: 5, title: 'x' });
+  assert.deepEqual(title.base, { version: 3 });
+  const again = coalesce(title, { type: 'task.update', data: { id: 2, column_id: 10 },
+    show: { position: 'z' } });
+  assert.deepEqual(again.data, { id: 2, title: 'x', column_id: 10 });
+  assert.equal(again.show.position, 'z');
+  assert.equal(coalesce({ ...move, state: 'conflict' }, { type: 'task.update', data: { id: 2 } }), null);
+  assert.equal(coalesce(move, { type: 'task.delete', data: { id: 2 } }), null);
+  assert.equal(coalesce(entry('task.create', {}, { tempId: -1 }),
+    { type: 'task.update', data: { id: -1 } }), null);
+});
+
+test('the conflict names what the others changed too, not only what this change set', () => {
+  const was = task(1, { title: 'Old', column_id: 10 });
+  const theirs = task(1, { title: 'Old', column_id: 11, version: 4 });
+  const names = { column: (id) => ({ 10: 'To do', 11: 'Done' })[id], member: String,
+    labels: () => '' };
+  assert.deepEqual(conflictRows({ mine: { title: 'Mine' }, theirs, was }, names), [
+    ['Title', 'Mine', 'Old'],
+    ['Column', 'To do', 'Done'],
+  ]);
+  assert.deepEqual(describe(entry('task.update', { id: 1, column_id: 11 }, { label: 'A' })), 'move “A”');
+  assert.deepEqual(describe(entry('task.update', { id: 1, title: 'B' }, { label: 'B' })), 'edit “B”');
 });

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, WebSocket, WebSocketRoute, expect
 
+from taskflow.web.session_cookie import REFRESH_COOKIE
 from tests.browser.board_page import BoardPage, now_ms
 from tests.browser.conftest import MakeAccount
 from tests.browser.measurements import OFFLINE_CONVERGE_MS
@@ -260,3 +261,81 @@ async def test_a_replay_whose_answer_was_lost_is_sent_again_and_applied_once(
     assert {f["ref"] for f in creates} == set(acks.lost), "the second send reuses the ref"
     snapshot = (await http.get(f"/api/boards/{board.id}", headers=alice.headers)).json()
     assert [t["title"] for t in snapshot["tasks"]].count("Made once") == 1
+
+
+async def test_cards_added_offline_move_and_delete_and_two_edits_of_a_card_are_one_decision(
+    web: Web, http: httpx.AsyncClient, account: MakeAccount
+) -> None:
+    alice, bob = await account("alice"), await account("bob")
+    board = await seed_board(http, alice, "Launch", [["Launch plan"]], members=((bob, "editor"),))
+    todo, doing, _ = board.columns
+    plan = board.tasks["Launch plan"]["id"]
+    browser = await web.signed_in(alice)
+    page = await browser.new_page()
+    frames = Frames(page)
+    tab = BoardPage(page, board.id, "alice")
+    await page.goto(f"/#/boards/{board.id}")
+    await tab.wait_connected()
+
+    await browser.set_offline(True)
+    await expect(tab.by("conn-state")).to_have_attribute("data-state", "offline")
+    await tab.by(f"add-card-{todo}").click()
+    for title in ("Keep me", "Drop me"):
+        await tab.by(f"new-card-title-{todo}").fill(title)
+        await page.keyboard.press("Enter")
+    await page.keyboard.press("Escape")
+    keep, drop = await tab.task_id("Keep me"), await tab.task_id("Drop me")
+    assert keep < 0 and drop < 0, "not yet on the server: temporary ids"
+    await tab.press_on_card(drop, "Delete")
+    await tab.by("confirm-ok").click()
+    await expect(tab.card(drop)).to_have_count(0)
+    await tab.press_on_card(keep, "Shift+ArrowRight")
+    await expect(tab.card(keep)).to_have_attribute("data-column-id", str(doing))
+    for title in ("Plan v1", "Plan v2"):  # two edits of one card: one queued change
+        await tab.by(f"card-open-{plan}").click()
+        await tab.by("editor-title").fill(title)
+        await tab.by("editor-save").click()
+        await expect(tab.by("card-editor")).to_have_count(0)
+    await expect(tab.by("outbox-status")).to_have_text("3 changes waiting to sync")
+    moved = await http.patch(f"/api/tasks/{plan}", json={"column_id": doing}, headers=bob.headers)
+    assert moved.status_code == 200, moved.text
+
+    await browser.set_offline(False)
+    values = tab.by(f"conflict-values-card-{plan}")
+    await expect(values).to_contain_text("Plan v2")  # what the user last saw
+    await expect(values).to_contain_text("In progress")  # what bob changed
+    await tab.by(f"take-theirs-card-{plan}").click()
+    await expect(tab.by("outbox-status")).to_be_hidden()
+    await expect(tab.by(f"card-title-{plan}")).to_have_text("Launch plan")
+
+    snapshot = (await http.get(f"/api/boards/{board.id}", headers=alice.headers)).json()
+    cards = {t["title"]: t for t in snapshot["tasks"]}
+    assert set(cards) == {"Launch plan", "Keep me"}, "the card deleted offline was never sent"
+    assert cards["Keep me"]["column_id"] == doing
+    assert cards["Launch plan"]["version"] == 2, "taking theirs sent nothing"
+    sent = [f["type"] for _, f in frames.commands()]
+    assert sent == ["task.create", "task.update", "task.update"], sent
+
+
+async def test_a_sign_out_made_offline_ends_the_session_on_the_server_once_online(
+    web: Web, http: httpx.AsyncClient, account: MakeAccount
+) -> None:
+    alice = await account("alice")
+    board = await seed_board(http, alice, "Launch", [["Launch plan"]])
+    browser = await web.signed_in(alice)
+    tab = await web.open_board(browser, board.id, "alice")
+    (secret,) = [c["value"] for c in await browser.cookies() if c["name"] == REFRESH_COOKIE]
+    await browser.set_offline(True)
+    await expect(tab.by("conn-state")).to_have_attribute("data-state", "offline")
+    await tab.by("sign-out").click()
+    await expect(tab.by("login-form")).to_be_visible()
+
+    await browser.set_offline(False)
+    again = await browser.new_page()
+    await again.goto(f"/#/boards/{board.id}")
+    await expect(again.get_by_test_id("login-form")).to_be_visible()
+    assert REFRESH_COOKIE not in {c["name"] for c in await browser.cookies()}
+    refreshed = await http.post(
+        "/api/auth/refresh", headers={"Cookie": f"{REFRESH_COOKIE}={secret}"}
+    )
+    assert refreshed.status_code == 401, "the session signed out offline is still alive"
