@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Page, WebSocket, WebSocketRoute, expect
+from playwright.async_api import BrowserContext, Page, WebSocket, WebSocketRoute, expect
 
 from taskflow.web.session_cookie import REFRESH_COOKIE
 from tests.browser.board_page import BoardPage, now_ms
@@ -47,6 +47,24 @@ class Frames:
 
     def event_seqs(self) -> list[int]:
         return [f["seq"] for f in self.received if f.get("type") == "event"]
+
+
+async def watched_tab(
+    browser: BrowserContext, board_id: int, name: str
+) -> tuple[BoardPage, Frames]:
+    """A tab on the board whose socket frames are recorded from its first one."""
+    page = await browser.new_page()
+    frames = Frames(page)
+    tab = BoardPage(page, board_id, name)
+    await page.goto(f"/#/boards/{board_id}")
+    await tab.wait_connected()
+    return tab, frames
+
+
+async def go_offline(browser: BrowserContext, *tabs: BoardPage) -> None:
+    await browser.set_offline(True)
+    for tab in tabs:
+        await expect(tab.by("conn-state")).to_have_attribute("data-state", "offline")
 
 
 def _decode(payload: str | bytes) -> dict[str, Any]:
@@ -89,9 +107,7 @@ async def test_offline_edits_survive_a_reload_and_replay_once_in_order_with_a_co
     await b.wait_connected()
 
     # Offline: five edits in tab 1.
-    await browser.set_offline(True)
-    for tab in (a1, a2):
-        await expect(tab.by("conn-state")).to_have_attribute("data-state", "offline")
+    await go_offline(browser, a1, a2)
     await a1.front()
     await a1.by(f"add-card-{todo}").click()
     await a1.by(f"new-card-title-{todo}").fill("Offline idea")
@@ -237,14 +253,9 @@ async def test_a_replay_whose_answer_was_lost_is_sent_again_and_applied_once(
     acks = LoseOneAck()
     browser = await web.signed_in(alice)
     await browser.route_web_socket("**/ws/boards/**", acks.route)
-    page = await browser.new_page()
-    frames = Frames(page)
-    tab = BoardPage(page, board.id, "alice")
-    await page.goto(f"/#/boards/{board.id}")
-    await tab.wait_connected()
-
-    await browser.set_offline(True)
-    await expect(tab.by("conn-state")).to_have_attribute("data-state", "offline")
+    tab, frames = await watched_tab(browser, board.id, "alice")
+    page = tab.page
+    await go_offline(browser, tab)
     await tab.by(f"add-card-{todo}").click()
     await tab.by(f"new-card-title-{todo}").fill("Made once")
     await page.keyboard.press("Enter")
@@ -271,14 +282,9 @@ async def test_cards_added_offline_move_and_delete_and_two_edits_of_a_card_are_o
     todo, doing, _ = board.columns
     plan = board.tasks["Launch plan"]["id"]
     browser = await web.signed_in(alice)
-    page = await browser.new_page()
-    frames = Frames(page)
-    tab = BoardPage(page, board.id, "alice")
-    await page.goto(f"/#/boards/{board.id}")
-    await tab.wait_connected()
-
-    await browser.set_offline(True)
-    await expect(tab.by("conn-state")).to_have_attribute("data-state", "offline")
+    tab, frames = await watched_tab(browser, board.id, "alice")
+    page = tab.page
+    await go_offline(browser, tab)
     await tab.by(f"add-card-{todo}").click()
     for title in ("Keep me", "Drop me"):
         await tab.by(f"new-card-title-{todo}").fill(title)
@@ -325,8 +331,7 @@ async def test_a_sign_out_made_offline_ends_the_session_on_the_server_once_onlin
     browser = await web.signed_in(alice)
     tab = await web.open_board(browser, board.id, "alice")
     (secret,) = [c["value"] for c in await browser.cookies() if c["name"] == REFRESH_COOKIE]
-    await browser.set_offline(True)
-    await expect(tab.by("conn-state")).to_have_attribute("data-state", "offline")
+    await go_offline(browser, tab)
     await tab.by("sign-out").click()
     await expect(tab.by("login-form")).to_be_visible()
 
