@@ -6,7 +6,9 @@ import { expire, getToken, onSessionChange, restore, saveSession } from './sessi
 import { accountMenu } from './account-menu.js';
 import { avatar } from './avatar.js';
 import { h, replace } from './dom.js';
+import { confirmDialog } from './dialogs.js';
 import { closeMenu } from './menu.js';
+import { waitingByBoard } from './outbox.js';
 import { forgetRememberedUser, onForgotten, rememberedUser } from './offline-user.js';
 import {
   currentRoute, navigate, onRouteChange, rememberReturn, takeFlash, takeReturn,
@@ -87,13 +89,27 @@ onSessionChange((kind, reason) => {
   }
 });
 
+/** Signing out forgets the changes made offline that wait to be sent: only if the user says so. */
+async function discardWaitingChanges(user) {
+  const counts = await waitingByBoard(user.id).catch(() => new Map());
+  const waiting = [...counts.values()].reduce((sum, n) => sum + n, 0);
+  if (waiting === 0) return true;
+  return confirmDialog({
+    title: 'Sign out and discard unsynced changes?',
+    message: `${waiting} change${waiting === 1 ? '' : 's'} made offline ${waiting === 1 ? 'has' : 'have'}`
+      + ' not reached the server yet. Signing out discards them; open the board online to send them.',
+    confirmLabel: 'Sign out and discard', danger: true, testid: 'sign-out-discard-dialog',
+  });
+}
+
 function renderTopbar() {
   const user = offlineUser ?? getUser();
   if (!(isSignedIn() || offlineUser) || !user) {
     replace(userSlot);
     return;
   }
-  const signOutHere = () => {
+  const signOutHere = async () => {
+    if (!(await discardWaitingChanges(user))) return;
     if (offlineUser) endOffline({ message: SIGNED_OUT });
     signOut(); // the server hears it if it can be reached
   };

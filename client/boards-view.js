@@ -6,6 +6,7 @@ import { h, replace } from './dom.js';
 import { menuButton } from './menu.js';
 import { navigate } from './router.js';
 import { keptBoards } from './snapshot-cache.js';
+import { onOutboxChange, waitingByBoard } from './outbox.js';
 import { toastError } from './toast.js';
 
 const ROLE_LABEL = { owner: 'Owner', editor: 'Editor', viewer: 'Viewer' };
@@ -16,6 +17,7 @@ export function boardsView(root, { me, offline }) {
   let boards = null; // null while loading
   let loadError = null;
   let keptOnly = false; // offline: the boards kept in this browser
+  let waiting = new Map(); // board id -> changes made offline that wait to be sent (outbox.js)
   let destroyed = false;
 
   const deleted = deletedBoards({ onRestored: (board) => {
@@ -102,6 +104,11 @@ export function boardsView(root, { me, offline }) {
       h('a', { class: 'board-link', href: board.pending ? null : `#/boards/${board.id}`,
         testid: `board-link-${board.id}`, 'aria-disabled': board.pending ? 'true' : null },
         h('span', { class: 'board-tile-name' }, board.name),
+        waiting.get(board.id)
+          ? h('span', { class: 'sync-badge', testid: `board-outbox-${board.id}` },
+              `${waiting.get(board.id)} change${waiting.get(board.id) === 1 ? '' : 's'} made offline`
+              + ' waiting to sync: open the board to send them')
+          : null,
         h('span', { class: `badge badge-${board.role || 'owner'}` },
           ROLE_LABEL[board.role] || (isOwner ? 'Owner' : 'Member'))),
       isOwner && !board.pending && !keptOnly
@@ -173,6 +180,22 @@ export function boardsView(root, { me, offline }) {
       deleted.el));
   render();
   load();
+  // Changes made offline are sent by the board they belong to, once it is open and live: the
+  // list says where some wait, so they are not forgotten there.
+  const countWaiting = () => {
+    if (!me) return;
+    waitingByBoard(me.id).then((counts) => {
+      waiting = counts;
+      render();
+    }, () => {});
+  };
+  const stopCounting = onOutboxChange(countWaiting);
+  countWaiting();
   deleted.load();
-  return { destroy() { destroyed = true; } };
+  return {
+    destroy() {
+      destroyed = true;
+      stopCounting();
+    },
+  };
 }

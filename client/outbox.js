@@ -22,6 +22,23 @@ function nextOrder() {
   return lastOrder;
 }
 
+/** How many changes wait in the outbox of each of the user's boards: Map boardId -> count. */
+export async function waitingByBoard(userId) {
+  const counts = new Map();
+  for (const entry of await getAllBy(OUTBOX, 'user', userId)) {
+    counts.set(entry.boardId, (counts.get(entry.boardId) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** `listener()` whenever any tab changes any outbox of this browser; returns the unsubscribe. */
+export function onOutboxChange(listener) {
+  if (typeof BroadcastChannel !== 'function') return () => {};
+  const channel = new BroadcastChannel(CHANNEL);
+  channel.addEventListener('message', () => listener());
+  return () => channel.close();
+}
+
 export class Outbox {
   /**
    * @param {object} o

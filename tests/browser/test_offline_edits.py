@@ -323,7 +323,7 @@ async def test_cards_added_offline_move_and_delete_and_two_edits_of_a_card_are_o
     assert sent == ["task.create", "task.update", "task.update"], sent
 
 
-async def test_a_sign_out_made_offline_ends_the_session_on_the_server_once_online(
+async def test_a_sign_out_made_offline_asks_about_waiting_changes_and_ends_the_session_once_online(
     web: Web, http: httpx.AsyncClient, account: MakeAccount
 ) -> None:
     alice = await account("alice")
@@ -332,7 +332,23 @@ async def test_a_sign_out_made_offline_ends_the_session_on_the_server_once_onlin
     tab = await web.open_board(browser, board.id, "alice")
     (secret,) = [c["value"] for c in await browser.cookies() if c["name"] == REFRESH_COOKIE]
     await go_offline(browser, tab)
+    await tab.by(f"add-card-{board.columns[0]}").click()
+    await tab.by(f"new-card-title-{board.columns[0]}").fill("Not sent")
+    await tab.page.keyboard.press("Enter")
+    await expect(tab.by("outbox-status")).to_have_text("1 change waiting to sync")
+
+    # The board list says where changes wait; signing out asks before discarding them.
+    await tab.by("back-to-boards").click()
+    await expect(tab.by(f"board-outbox-{board.id}")).to_contain_text(
+        "1 change made offline waiting to sync"
+    )
     await tab.by("sign-out").click()
+    question = tab.by("sign-out-discard-dialog")
+    await expect(question).to_contain_text("1 change made offline has not reached the server")
+    await question.get_by_test_id("confirm-cancel").click()
+    await expect(tab.by("current-user")).to_be_visible()
+    await tab.by("sign-out").click()
+    await question.get_by_test_id("confirm-ok").click()
     await expect(tab.by("login-form")).to_be_visible()
 
     await browser.set_offline(False)
