@@ -229,6 +229,23 @@ async def test_a_command_resent_with_the_same_ref_is_applied_once(
     await second.close()
 
 
+async def test_a_ref_used_again_for_another_command_is_that_command_not_a_replay(
+    http: httpx.AsyncClient, server_url: str, owner: Account
+) -> None:
+    """A ref may be a plain correlation id: only the same command under it is a replay."""
+    board = await new_board(http, owner)
+    tab = await join(server_url, board["id"], owner)
+    first = await tab.command("task.create", {"title": "one"}, ref="1")
+    second = await tab.command("task.create", {"title": "two"}, ref="1")
+    assert (second["type"], second["data"]["title"]) == ("ack", "two")
+    deleted = await tab.command("task.delete", {"id": first["data"]["id"]}, ref="1")
+    assert (deleted["type"], deleted["data"]["id"]) == ("ack", first["data"]["id"])
+    assert await tab.command("task.create", {"title": "two"}, ref="1") == second
+    tasks = (await http.get(f"/api/boards/{board['id']}/tasks", headers=owner.headers)).json()
+    assert [task["title"] for task in tasks] == ["two"]
+    await tab.close()
+
+
 async def test_a_resent_edit_replays_its_ack_where_applying_again_would_fail_or_repeat(
     http: httpx.AsyncClient, server_url: str, owner: Account
 ) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any, Final
 
+import orjson
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,6 +55,17 @@ def _version(data: dict[str, Any]) -> int | None:
     return version
 
 
+def command_scope(board_id: int, frame: ClientFrame) -> str:
+    """Where a command's `ref` is remembered: its board, its type and a digest of its data.
+
+    A `ref` sent again with the same command is a replay and gets the first ack; the same `ref`
+    with another command (a client using refs as plain correlation ids, or a bug) is that other
+    command, applied on its own, never answered with an older command's ack.
+    """
+    digest = hashlib.sha256(orjson.dumps(frame.data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return f"ws:{board_id}:{frame.type}:{digest}"
+
+
 class CommandRunner:
     """Runs one command in its own transaction, as the socket's user, on the socket's board."""
 
@@ -86,7 +99,7 @@ class CommandRunner:
         again, or a twin racing it). Either way this attempt's change is rolled back and the
         first ack answered, so a ref is applied once.
         """
-        scope = f"ws:{board_id}"
+        scope = command_scope(board_id, frame)
         async with self.db.session() as tx:
             try:
                 events = await self._execute(tx, actor=actor, board_id=board_id, frame=frame)
