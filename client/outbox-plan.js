@@ -123,7 +123,7 @@ export function afterConfirmed(entries, settled, result) {
   const changed = [];
   const [kind, id] = target(settled);
   for (const entry of entries) {
-    if (entry === settled) continue;
+    if (entry.key === settled.key) continue;
     let next = entry;
     if (settled.type === 'task.create' && result?.id != null) {
       next = replaceId(next, id, result.id);
@@ -160,7 +160,7 @@ export function afterDropped(entries, dropped) {
   const [kind, id] = target(dropped);
   const changed = [];
   for (const entry of entries) {
-    if (entry === dropped) continue;
+    if (entry.key === dropped.key) continue;
     const [entryKind, entryId] = target(entry);
     if (entryKind === kind && entryId === id && entry.base?.chained) {
       changed.push({ ...entry, base: { version: dropped.base?.version ?? null } });

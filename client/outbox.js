@@ -108,7 +108,7 @@ export class Outbox {
     const merged = last?.key !== this.sendingKey ? coalesce(last, change) : null;
     if (merged) {
       const entry = { ...merged, key: crypto.randomUUID() };
-      this.show(this.entries.map((e) => (e === last ? entry : e)));
+      this.show(this.entries.map((e) => (e.key === last.key ? entry : e)));
       await this.persist({ put: [entry], remove: [last] });
       return entry;
     }
@@ -128,7 +128,7 @@ export class Outbox {
   /** Forget a queued create and every change of its card (a card made offline, then deleted). */
   async cancelCreate(tempId) {
     const gone = this.entries.filter((e) => target(e)[0] === 'task' && target(e)[1] === tempId);
-    this.show(this.entries.filter((e) => !gone.includes(e)));
+    this.show(this.entries.filter((e) => !gone.some((g) => g.key === e.key)));
     await this.persist({ remove: gone });
   }
 
@@ -163,6 +163,8 @@ export class Outbox {
     }
   }
 
+  // Entries are compared by key, never by identity: a reload (another tab's change) replaces
+  // every object while an answer is awaited.
   async replayHeld() {
     await this.reload(); // what another tab replayed while we waited is gone from the store
     for (;;) {
@@ -195,7 +197,8 @@ export class Outbox {
   async confirmed(entry, result) {
     const rewritten = afterConfirmed(this.entries, entry, result);
     const byKey = new Map(rewritten.map((e) => [e.key, e]));
-    const remaining = this.entries.filter((e) => e !== entry).map((e) => byKey.get(e.key) ?? e);
+    const remaining = this.entries.filter((e) => e.key !== entry.key)
+      .map((e) => byKey.get(e.key) ?? e);
     this.applyResult(entry, result);
     this.show(remaining);
     await this.persist({ put: rewritten, remove: [entry] });
@@ -216,12 +219,12 @@ export class Outbox {
     if (alreadyApplied(entry, current)) return this.confirmed(entry, current);
     if (current) this.applyResult({ type: entry.type === 'task.delete' ? 'task.update' : entry.type }, current);
     const parked = { ...entry, state: 'conflict', theirs: current };
-    this.show(this.entries.map((e) => (e === entry ? parked : e)));
+    this.show(this.entries.map((e) => (e.key === entry.key ? parked : e)));
     await this.persist({ put: [parked] });
   }
 
   async drop(entry) {
-    this.show(this.entries.filter((e) => e !== entry));
+    this.show(this.entries.filter((e) => e.key !== entry.key));
     await this.persist({ remove: [entry] });
   }
 
@@ -235,7 +238,7 @@ export class Outbox {
     const { theirs, ...rest } = entry;
     // A new command (a new decision, over a new version): a new ref.
     const retried = { ...rest, key: crypto.randomUUID(), state: 'queued', base };
-    this.show(this.entries.map((e) => (e === entry ? retried : e)));
+    this.show(this.entries.map((e) => (e.key === entry.key ? retried : e)));
     await this.persist({ put: [retried], remove: [entry] });
     this.onResolved?.();
   }
@@ -246,7 +249,7 @@ export class Outbox {
     if (!entry) return;
     const rebased = afterDropped(this.entries, entry);
     const byKey = new Map(rebased.map((e) => [e.key, e]));
-    this.show(this.entries.filter((e) => e !== entry).map((e) => byKey.get(e.key) ?? e));
+    this.show(this.entries.filter((e) => e.key !== entry.key).map((e) => byKey.get(e.key) ?? e));
     await this.persist({ put: rebased, remove: [entry] });
     this.onResolved?.();
   }
