@@ -46,9 +46,11 @@ export function applyEntries(draft, entries) {
       case 'task.update':
       case 'column.update': {
         const current = items.get(id);
-        const change = entry.type === 'column.update' ? { name: entry.data.name } : shownFields(entry);
+        const change = entry.type === 'column.update'
+          ? { name: entry.data.name } : shownFields(entry);
         if (current && current.sync !== 'conflict') {
-          items.set(id, { ...current, ...change, sync: current.sync === 'deleting' ? 'deleting' : 'pending' });
+          const sync = current.sync === 'deleting' ? 'deleting' : 'pending';
+          items.set(id, { ...current, ...change, sync });
         }
         break;
       }
@@ -81,12 +83,16 @@ export function frameFor(entry) {
       return { type: entry.type, ref: entry.key, data: entry.data,
         ...(entry.restKey ? { restKey: entry.restKey } : {}) };
     case 'task.update':
-    case 'task.delete':
+    case 'task.delete': {
+      const version = entry.base?.version;
       return { type: entry.type, ref: entry.key,
-        data: { ...entry.data, ...(entry.base?.version != null ? { version: entry.base.version } : {}) } };
-    case 'column.update':
+        data: { ...entry.data, ...(version != null ? { version } : {}) } };
+    }
+    case 'column.update': {
+      const name = entry.base?.name;
       return { type: entry.type, ref: entry.key,
-        data: { ...entry.data, ...(entry.base?.name != null ? { expected_name: entry.base.name } : {}) } };
+        data: { ...entry.data, ...(name != null ? { expected_name: name } : {}) } };
+    }
     default:
       return null;
   }

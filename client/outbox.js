@@ -3,8 +3,8 @@
 // at once, and replayed in order through the board's WebSocket commands when it is back.
 //
 // One tab replays for all: the replay runs under a Web Lock per user and board, and reads the
-// entries afresh from IndexedDB once it holds it, so a tab that waited finds them gone. Each entry's
-// `key` is its command's `ref`: the server answers a ref it has seen with its first ack, so a
+// entries afresh from IndexedDB once it holds it, so a tab that waited finds them gone. Each
+// entry's `key` is its command's `ref`: the server answers a ref it has seen with its first ack, so a
 // send whose answer was lost is harmless to repeat. Tabs tell each other of every change to the
 // outbox on a BroadcastChannel and reload it.
 import { OUTBOX, getAllBy, openDb, write } from './offline-db.js';
@@ -217,7 +217,9 @@ export class Outbox {
 
   async conflicted(entry, current) {
     if (alreadyApplied(entry, current)) return this.confirmed(entry, current);
-    if (current) this.applyResult({ type: entry.type === 'task.delete' ? 'task.update' : entry.type }, current);
+    // The server's value, confirmed: a delete's conflict carries the card as it is now.
+    const kind = entry.type === 'task.delete' ? 'task.update' : entry.type;
+    if (current) this.applyResult({ type: kind }, current);
     const parked = { ...entry, state: 'conflict', theirs: current };
     this.show(this.entries.map((e) => (e.key === entry.key ? parked : e)));
     await this.persist({ put: [parked] });

@@ -22,7 +22,9 @@ export function syncBadge(item, testid) {
 export function conflictRows(conflict, names) {
   const { mine, theirs } = conflict;
   if (!theirs) return [];
-  if (mine.deleted) return [['Card', 'Deleted', `Changed: “${theirs.title}” in ${names.column(theirs.column_id)}`]];
+  if (mine.deleted) {
+    return [['Card', 'Deleted', `Changed: “${theirs.title}” in ${names.column(theirs.column_id)}`]];
+  }
   const rows = [];
   const text = {
     name: (v) => v,
@@ -67,14 +69,15 @@ export function conflictBox({ conflict, rows, what, testid, onKeepMine, onTakeTh
     h('p', { class: 'sync-conflict-title' }, heading),
     rows.length
       ? h('table', { class: 'sync-conflict-values', testid: `conflict-values-${testid}` },
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Field')),
+          h('thead', {}, h('tr', {},
+            h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Field')),
             h('th', { scope: 'col' }, 'Yours'), h('th', { scope: 'col' }, 'Theirs'))),
           h('tbody', {}, rows.map(([label, mine, theirs]) =>
             h('tr', {}, h('th', { scope: 'row' }, label), h('td', {}, mine), h('td', {}, theirs)))))
       : null,
     h('div', { class: 'notice-actions' },
-      h('button', { type: 'button', class: 'btn btn-small btn-primary', testid: `keep-mine-${testid}`,
-        onclick: onKeepMine }, 'Keep mine'),
+      h('button', { type: 'button', class: 'btn btn-small btn-primary',
+        testid: `keep-mine-${testid}`, onclick: onKeepMine }, 'Keep mine'),
       h('button', { type: 'button', class: 'btn btn-small', testid: `take-theirs-${testid}`,
         onclick: onTakeTheirs }, 'Take theirs')));
 }
