@@ -4,9 +4,9 @@
 //
 // One tab replays for all: the replay runs under a Web Lock per user and board, and reads the
 // entries afresh from IndexedDB once it holds it, so a tab that waited finds them gone. Each
-// entry's `key` is its command's `ref`: the server answers a ref it has seen with its first ack, so a
-// send whose answer was lost is harmless to repeat. Tabs tell each other of every change to the
-// outbox on a BroadcastChannel and reload it.
+// entry's `key` is its command's `ref`: the server answers a command it has seen under that ref
+// with its first ack, so a send whose answer was lost is harmless to repeat. Tabs tell each other
+// of every change to the outbox on a BroadcastChannel and reload it.
 import { OUTBOX, getAllBy, openDb, write } from './offline-db.js';
 import {
   afterConfirmed, afterDropped, alreadyApplied, applyEntries, coalesce, frameFor, target,
