@@ -224,7 +224,8 @@ export class BoardSession {
     }
   }
 
-  /** Keep the confirmed board for opening offline: at most once a second while it changes.
+  /** Keep the confirmed board for opening offline: at once, then at most once a second while it
+   * changes.
    * A copy shown from the cache is not saved again (its date would lie) until the socket is
    * live: then it is the server's state again (replayed `since`, or reloaded on `resync`). */
   keepSnapshots() {
@@ -242,11 +243,15 @@ export class BoardSession {
 
   saveSoon() {
     if (this.fromCache || this.saveTimer) return;
+    // The first save at once (a board opened and left quickly is kept too), then at most one a
+    // second.
+    const wait = Math.max(0, (this.savedAt ?? -Infinity) + SAVE_EVERY_MS - Date.now());
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
+      this.savedAt = Date.now();
       // Only for the user this browser remembers: never after a sign-out forgot them.
       if (this.me?.id == null || rememberedUser()?.id !== this.me.id) return;
       saveSnapshot(this.me.id, this.boardId, this.store.toSnapshot()).catch(() => {});
-    }, SAVE_EVERY_MS);
+    }, wait);
   }
 }
