@@ -29,6 +29,16 @@ export class BoardActions {
     return this.offline() || (taskId !== null && taskId < 0 && this.outbox.has('task', taskId));
   }
 
+  /** What deleting `task` will do, for its confirmation: offline there is no Undo yet. */
+  deleteMessage(task) {
+    if (task.id < 0) return 'It was added offline and not sent yet: it is simply dropped.';
+    if (this.queueing()) {
+      return 'You are offline: it is deleted once you are back online, then kept in the board’s'
+        + ' trash for 30 days.';
+    }
+    return 'It goes to the board’s trash for 30 days; “Undo” brings it back.';
+  }
+
   /** A request that never reached an answer (network): queue it, when the outbox can. */
   unreachable(error) {
     return error.status === 0 && this.outbox !== null;

@@ -41,9 +41,7 @@ export function boardIntents({ boardId, store, actions, columnsEl, announce, onC
     const task = store.view().tasks.get(taskId);
     if (!task) return;
     const ok = await confirmDialog({ title: `Delete “${task.title}”?`,
-      message: 'It goes to the board’s trash for 30 days; “Undo” brings it back.',
-      confirmLabel: 'Delete card',
-      danger: true });
+      message: actions.deleteMessage(task), confirmLabel: 'Delete card', danger: true });
     if (!ok) return;
     const card = columnsEl.querySelector(`.card[data-id="${taskId}"]`);
     const neighbour = card?.nextElementSibling ?? card?.previousElementSibling;

@@ -187,6 +187,16 @@ export function boardView(root, boardId, { me, expireSession }) {
     outbox.reload().then(replay);
   }
 
+  /** The conflict box goes away with its buttons: focus goes back to its card (or column name),
+   * wherever that is after the render, and screen readers hear what was decided. */
+  async function settleConflict(decided, focusTestid, words) {
+    await decided;
+    requestAnimationFrame(() => {
+      columnsEl.querySelector(`[data-testid="${focusTestid}"]`)?.focus();
+      announce(words);
+    });
+  }
+
   /** A change made offline that the server refused for good: say which, why, and what is left. */
   function tellRefused(entry, reply) {
     const options = { detail: reply.message ?? 'The server refused it.', timeout: 30_000 };
@@ -296,8 +306,10 @@ export function boardView(root, boardId, { me, expireSession }) {
           member: (id) => view.membersById.get(id)?.username ?? `user #${id}`,
           labels: (ids) => ids.map((id) => view.labelsById.get(id)?.name).filter(Boolean).join(', '),
         },
-        onKeepMine: (key) => outbox.keepMine(key),
-        onTakeTheirs: (key) => outbox.takeTheirs(key),
+        onKeepMine: (key, focus) => settleConflict(outbox.keepMine(key), focus,
+          'Kept your version: it is being saved.'),
+        onTakeTheirs: (key, focus) => settleConflict(outbox.takeTheirs(key), focus,
+          'Kept their version: your change was dropped.'),
       },
     };
   }

@@ -191,11 +191,20 @@ export function boardsView(root, { me, offline }) {
   };
   const stopCounting = onOutboxChange(countWaiting);
   countWaiting();
+  // Showing the kept boards because the network was gone: back online, the real list.
+  const backOnline = () => {
+    if (keptOnly) {
+      keptOnly = false;
+      load();
+    }
+  };
+  window.addEventListener('online', backOnline);
   deleted.load();
   return {
     destroy() {
       destroyed = true;
       stopCounting();
+      window.removeEventListener('online', backOnline);
     },
   };
 }

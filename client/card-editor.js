@@ -343,7 +343,7 @@ export class CardEditor {
     if (!task) return this.close();
     const base = this.state.base;
     const ok = await confirmDialog({ title: `Delete “${task.title}”?`,
-      message: 'It goes to the board’s trash for 30 days; “Undo” brings it back.',
+      message: this.ctx.actions.deleteMessage(task),
       confirmLabel: 'Delete card',
       danger: true });
     if (!ok) return;

@@ -92,8 +92,8 @@ export function updateCard(li, task, ctx) {
   li.conflictEl = task.conflict
     ? conflictBox({ conflict: task.conflict, rows: conflictRows(task.conflict, ctx.names),
         what: `“${task.title}”`, testid: `card-${task.id}`,
-        onKeepMine: () => ctx.onKeepMine(task.conflict.key),
-        onTakeTheirs: () => ctx.onTakeTheirs(task.conflict.key) })
+        onKeepMine: () => ctx.onKeepMine(task.conflict.key, `card-open-${task.id}`),
+        onTakeTheirs: () => ctx.onTakeTheirs(task.conflict.key, `card-open-${task.id}`) })
     : null;
   if (li.conflictEl) li.main.after(li.conflictEl);
 

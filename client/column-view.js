@@ -46,8 +46,8 @@ export function updateColumn(li, column, ctx) {
     li.conflictEl = column.conflict
       ? conflictBox({ conflict: column.conflict, rows: conflictRows(column.conflict, ctx.cardCtx.names),
           what: `column “${column.name}”`, testid: `column-${id}`,
-          onKeepMine: () => ctx.cardCtx.onKeepMine(column.conflict.key),
-          onTakeTheirs: () => ctx.cardCtx.onTakeTheirs(column.conflict.key) })
+          onKeepMine: () => ctx.cardCtx.onKeepMine(column.conflict.key, `column-name-${id}`),
+          onTakeTheirs: () => ctx.cardCtx.onTakeTheirs(column.conflict.key, `column-name-${id}`) })
       : null;
     if (li.conflictEl) li.head.after(li.conflictEl);
     if (editable && !li.menu) {

@@ -113,6 +113,12 @@ export class Outbox {
       return entry;
     }
     const follows = kind === 'task' && change.type !== 'task.create' && same.length > 0;
+    // A card added offline and moved before it was sent: it is created in the column it was
+    // moved to (the chained move then places it among that column's cards), so a create never
+    // aims at a column the user left, which someone may delete meanwhile.
+    const create = same.find((e) => e.type === 'task.create' && e.key !== this.sendingKey);
+    const moved = create && 'column_id' in change.data
+      ? { ...create, data: { ...create.data, column_id: change.data.column_id } } : null;
     const entry = {
       key: crypto.randomUUID(), userId: this.userId, boardId: this.boardId, order: nextOrder(),
       state: 'queued', at: new Date().toISOString(), ...change,
@@ -120,8 +126,10 @@ export class Outbox {
       // What the card was when the user changed it: a conflict shows what the others changed.
       was: kind === 'task' ? this.store.tasks.get(id) ?? null : this.store.columns.get(id) ?? null,
     };
-    this.show([...this.entries, entry]);
-    await this.persist({ put: [entry] });
+    const entries = moved
+      ? this.entries.map((e) => (e.key === moved.key ? moved : e)) : this.entries;
+    this.show([...entries, entry]);
+    await this.persist({ put: moved ? [moved, entry] : [entry] });
     return entry;
   }
 
@@ -155,9 +163,8 @@ export class Outbox {
     if (this.closed) return;
     clearTimeout(this.retryTimer);
     const run = () => this.replayHeld();
-    const outcome = navigator.locks
-      ? await navigator.locks.request(this.lockName, run)
-      : await run();
+    const locks = globalThis.navigator?.locks; // every browser we serve; not node's tests
+    const outcome = locks ? await locks.request(this.lockName, run) : await run();
     if (outcome === 'retry' && !this.closed) {
       this.retryTimer = setTimeout(() => this.replay(), RETRY_MS);
     }
@@ -225,9 +232,21 @@ export class Outbox {
     await this.persist({ put: [parked] });
   }
 
+  /**
+   * Forget a change the server refused for good. A refused create takes the later changes of its
+   * card with it (they have no card to change); a change chained to another refused one is sent
+   * against the version it was made on, and gets its own answer, instead of waiting forever.
+   */
   async drop(entry) {
-    this.show(this.entries.filter((e) => e.key !== entry.key));
-    await this.persist({ remove: [entry] });
+    const [kind, id] = target(entry);
+    const gone = entry.type === 'task.create'
+      ? this.entries.filter((e) => target(e)[0] === kind && target(e)[1] === id)
+      : [entry];
+    const rebased = entry.type === 'task.create' ? [] : afterDropped(this.entries, entry);
+    const byKey = new Map(rebased.map((e) => [e.key, e]));
+    this.show(this.entries.filter((e) => !gone.some((g) => g.key === e.key))
+      .map((e) => byKey.get(e.key) ?? e));
+    await this.persist({ put: rebased, remove: gone });
   }
 
   /** "Keep mine": replay the change over the version the server has now. */

@@ -21,7 +21,7 @@ from tests.browser.measurements import OFFLINE_CONVERGE_MS
 from tests.browser.propagation import LIMIT_MS, server_layout
 from tests.browser.seed import seed_board
 from tests.browser.test_accessibility import axe_violations
-from tests.browser.web import Web, screenshot
+from tests.browser.web import PHONE, Web, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
@@ -279,23 +279,24 @@ async def test_cards_added_offline_move_and_delete_and_two_edits_of_a_card_are_o
 ) -> None:
     alice, bob = await account("alice"), await account("bob")
     board = await seed_board(http, alice, "Launch", [["Launch plan"]], members=((bob, "editor"),))
-    todo, doing, _ = board.columns
+    _, doing, done = board.columns
     plan = board.tasks["Launch plan"]["id"]
     browser = await web.signed_in(alice)
     tab, frames = await watched_tab(browser, board.id, "alice")
     page = tab.page
     await go_offline(browser, tab)
-    await tab.by(f"add-card-{todo}").click()
+    await tab.by(f"add-card-{done}").click()
     for title in ("Keep me", "Drop me"):
-        await tab.by(f"new-card-title-{todo}").fill(title)
+        await tab.by(f"new-card-title-{done}").fill(title)
         await page.keyboard.press("Enter")
     await page.keyboard.press("Escape")
     keep, drop = await tab.task_id("Keep me"), await tab.task_id("Drop me")
     assert keep < 0 and drop < 0, "not yet on the server: temporary ids"
     await tab.press_on_card(drop, "Delete")
+    await expect(tab.by("confirm-dialog")).to_contain_text("added offline and not sent yet")
     await tab.by("confirm-ok").click()
     await expect(tab.card(drop)).to_have_count(0)
-    await tab.press_on_card(keep, "Shift+ArrowRight")
+    await tab.press_on_card(keep, "Shift+ArrowLeft")
     await expect(tab.card(keep)).to_have_attribute("data-column-id", str(doing))
     for title in ("Plan v1", "Plan v2"):  # two edits of one card: one queued change
         await tab.by(f"card-open-{plan}").click()
@@ -305,12 +306,16 @@ async def test_cards_added_offline_move_and_delete_and_two_edits_of_a_card_are_o
     await expect(tab.by("outbox-status")).to_have_text("3 changes waiting to sync")
     moved = await http.patch(f"/api/tasks/{plan}", json={"column_id": doing}, headers=bob.headers)
     assert moved.status_code == 200, moved.text
+    # The column "Keep me" was added to (and left) is gone by the time it is sent.
+    gone = await http.delete(f"/api/columns/{done}", headers=bob.headers)
+    assert gone.status_code == 204, gone.text
 
     await browser.set_offline(False)
     values = tab.by(f"conflict-values-card-{plan}")
     await expect(values).to_contain_text("Plan v2")  # what the user last saw
     await expect(values).to_contain_text("In progress")  # what bob changed
     await tab.by(f"take-theirs-card-{plan}").click()
+    await expect(tab.by(f"card-open-{plan}")).to_be_focused()  # not lost with the box
     await expect(tab.by("outbox-status")).to_be_hidden()
     await expect(tab.by(f"card-title-{plan}")).to_have_text("Launch plan")
 
@@ -360,3 +365,24 @@ async def test_a_sign_out_made_offline_asks_about_waiting_changes_and_ends_the_s
         "/api/auth/refresh", headers={"Cookie": f"{REFRESH_COOKIE}={secret}"}
     )
     assert refreshed.status_code == 401, "the session signed out offline is still alive"
+
+
+async def test_on_a_phone_the_board_list_shown_offline_turns_live_when_the_network_returns(
+    web: Web, http: httpx.AsyncClient, account: MakeAccount
+) -> None:
+    alice = await account("alice")
+    board = await seed_board(http, alice, "Launch", [["Launch plan"]])
+    browser = await web.signed_in(alice, viewport=PHONE)
+    tab = await web.open_board(browser, board.id, "alice")
+    axe: dict[str, int] = {}
+    problems = await axe_violations(tab.page, "board on a phone", axe)
+    await go_offline(browser, tab)
+    await tab.by("back-to-boards").click()
+    await expect(tab.by("boards-offline")).to_be_visible()
+    await expect(tab.by(f"board-menu-{board.id}")).to_have_count(0)
+    problems += await axe_violations(tab.page, "board list offline on a phone", axe)
+    assert not problems, "axe-core violations:\n" + "\n".join(problems)
+
+    await browser.set_offline(False)
+    await expect(tab.by("boards-offline")).to_be_hidden()
+    await expect(tab.by(f"board-menu-{board.id}")).to_be_visible()
