@@ -112,7 +112,8 @@ export function alreadyApplied(entry, current) {
   return Object.entries(fields).every(([key, value]) => same(current[key], value));
 }
 
-function same(a, b) {
+/** Two field values alike: missing is null, and label ids in any order are the same set. */
+export function same(a, b) {
   if (Array.isArray(a) && Array.isArray(b)) {
     return a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
   }

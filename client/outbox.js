@@ -135,9 +135,8 @@ export class Outbox {
 
   /** Forget a queued create and every change of its card (a card made offline, then deleted). */
   async cancelCreate(tempId) {
-    const gone = this.entries.filter((e) => target(e)[0] === 'task' && target(e)[1] === tempId);
-    this.show(this.entries.filter((e) => !gone.some((g) => g.key === e.key)));
-    await this.persist({ remove: gone });
+    const create = this.entries.find((e) => e.type === 'task.create' && e.tempId === tempId);
+    if (create) await this.drop(create); // a dropped create takes its card's changes along
   }
 
   async persist({ put = [], remove = [] }) {

@@ -2,6 +2,7 @@
 // holds a newer version, the conflict with both values and "Keep mine" / "Take theirs".
 import { h } from './dom.js';
 import { formatDay } from './format.js';
+import { same } from './outbox-plan.js';
 
 const BADGES = {
   pending: 'Waiting to sync',
@@ -50,10 +51,6 @@ export function conflictRows(conflict, names) {
     }
   }
   return rows;
-}
-
-function same(a, b) {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
 /**

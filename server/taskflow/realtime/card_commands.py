@@ -29,10 +29,13 @@ Body = TypeVar("Body", bound=BaseModel)
 Handler = Callable[[AsyncSession, User, int, dict[str, Any]], Awaitable[list[Event]]]
 
 
-def _fields(change: BaseModel, model: type[Body]) -> Body:
-    """The command's change without its `id`, as its REST body (only the fields given, so a
-    PATCH-like command tells "set to null" from "left out")."""
-    return model.model_validate(change.model_dump(include=change.model_fields_set - {"id"}))
+def rest_body(
+    change: BaseModel, model: type[Body], *, besides: frozenset[str] = frozenset()
+) -> Body:
+    """The command's change without its `id` (and `besides`, e.g. a precondition), as its REST
+    body (only the fields given, so a PATCH-like command tells "set to null" from "left out")."""
+    given = change.model_fields_set - {"id"} - besides
+    return model.model_validate(change.model_dump(include=given))
 
 
 async def _label_create(
@@ -48,7 +51,11 @@ async def _label_update(
 ) -> list[Event]:
     change = frames.LabelChange.model_validate(data)
     _, event = await labels.update_label(
-        tx=tx, actor=actor, label_id=change.id, cmd=_fields(change, LabelUpdate), board_id=board_id
+        tx=tx,
+        actor=actor,
+        label_id=change.id,
+        cmd=rest_body(change, LabelUpdate),
+        board_id=board_id,
     )
     return [event]
 
@@ -66,7 +73,7 @@ async def _comment_create(
 ) -> list[Event]:
     new = frames.CommentNew.model_validate(data)
     _, event = await comments.create_comment(
-        tx=tx, actor=actor, task_id=new.id, cmd=_fields(new, CommentCreate), board_id=board_id
+        tx=tx, actor=actor, task_id=new.id, cmd=rest_body(new, CommentCreate), board_id=board_id
     )
     return [event]
 
@@ -76,7 +83,7 @@ async def _comment_update(
 ) -> list[Event]:
     change = frames.CommentChange.model_validate(data)
     _, event = await comments.update_comment(
-        tx=tx, actor=actor, comment_id=change.id, cmd=_fields(change, CommentUpdate),
+        tx=tx, actor=actor, comment_id=change.id, cmd=rest_body(change, CommentUpdate),
         board_id=board_id,
     )  # fmt: skip
     return [event]
@@ -107,7 +114,7 @@ async def _checklist_create(
 ) -> list[Event]:
     new = frames.ChecklistNew.model_validate(data)
     _, events = await checklists.create_item(
-        tx=tx, actor=actor, task_id=new.id, cmd=_fields(new, ChecklistItemCreate),
+        tx=tx, actor=actor, task_id=new.id, cmd=rest_body(new, ChecklistItemCreate),
         board_id=board_id,
     )  # fmt: skip
     return events
@@ -118,7 +125,7 @@ async def _checklist_update(
 ) -> list[Event]:
     change = frames.ChecklistChange.model_validate(data)
     _, events = await checklists.update_item(
-        tx=tx, actor=actor, item_id=change.id, cmd=_fields(change, ChecklistItemUpdate),
+        tx=tx, actor=actor, item_id=change.id, cmd=rest_body(change, ChecklistItemUpdate),
         board_id=board_id,
     )  # fmt: skip
     return events

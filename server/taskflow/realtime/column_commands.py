@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.models import User
 from taskflow.realtime import frames
-from taskflow.realtime.card_commands import Handler
+from taskflow.realtime.card_commands import Handler, rest_body
 from taskflow.schemas import ColumnCreate, ColumnUpdate
 from taskflow.services import columns
 from taskflow.services.events import Event
@@ -30,13 +30,11 @@ async def _column_update(
     tx: AsyncSession, actor: User, board_id: int, data: dict[str, Any]
 ) -> list[Event]:
     change = frames.ColumnChange.model_validate(data)
-    # Only the fields given, as REST's body: the service tells "left out" from "set to null".
-    fields = change.model_dump(include=change.model_fields_set - {"id", "expected_name"})
     _, events = await columns.update_column(
         tx=tx,
         actor=actor,
         column_id=change.id,
-        cmd=ColumnUpdate.model_validate(fields),
+        cmd=rest_body(change, ColumnUpdate, besides=frozenset({"expected_name"})),
         board_id=board_id,
         expected_name=change.expected_name,
     )

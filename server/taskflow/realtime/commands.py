@@ -99,13 +99,12 @@ class CommandRunner:
         again, or a twin racing it). Either way this attempt's change is rolled back and the
         first ack answered, so a ref is applied once.
         """
-        scope = command_scope(board_id, frame)
         async with self.db.session() as tx:
             try:
                 events = await self._execute(tx, actor=actor, board_id=board_id, frame=frame)
             except DomainError:
                 if (
-                    stored := await self._recall(tx, actor=actor, scope=scope, frame=frame)
+                    stored := await self._recall(tx, actor=actor, board_id=board_id, frame=frame)
                 ) is None:
                     raise
                 WS_COMMANDS.labels(frame.type, "replayed").inc()
@@ -118,7 +117,7 @@ class CommandRunner:
                 twin := await idempotency.remember_first(
                     tx,
                     user_id=actor.id,
-                    scope=scope,
+                    scope=command_scope(board_id, frame),
                     key=frame.ref,
                     status_code=200,
                     body=reply,
@@ -131,11 +130,12 @@ class CommandRunner:
 
     @staticmethod
     async def _recall(
-        tx: AsyncSession, *, actor: User, scope: str, frame: ClientFrame
+        tx: AsyncSession, *, actor: User, board_id: int, frame: ClientFrame
     ) -> str | None:
         """The first ack stored for the frame's ref, after rolling this attempt back."""
         if frame.ref is None:
             return None
+        scope = command_scope(board_id, frame)
         stored = await idempotency.recall_instead(tx, user_id=actor.id, scope=scope, key=frame.ref)
         return None if stored is None else str(stored.body)
 
